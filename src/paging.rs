@@ -1,0 +1,1 @@
+//! Pagers for the five cursor styles (written by the paging work item).

@@ -1,0 +1,1 @@
+//! Transport (written by the transport work item).
