@@ -1,14 +1,4 @@
-//! # multicloud
-//!
-//! One normalized, async model over six clouds — Alibaba Cloud, Huawei Cloud,
-//! Tencent Cloud, AWS, Azure and OpenStack — for multi-cloud management
-//! tools: inventory, cost, provisioning and IAM across many accounts.
-//!
-//! Providers are compiled in by Cargo features (`alibaba`, `huawei`,
-//! `tencent`, `aws`, `azure`, `openstack`, `full`) and reached through the
-//! object-safe traits [`Provider`], [`Compute`], [`Network`], [`Storage`],
-//! [`Billing`] and [`Iam`]. Every list is a stream that fetches every page;
-//! every failure is an [`Error`] with a normalized [`ErrorKind`].
+#![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
