@@ -49,8 +49,17 @@
 //! counted pagers (offset, page number) hold at most `concurrency` pages: the
 //! page being yielded plus at most `concurrency - 1` fetched or in-flight ones
 //! between polls (briefly `concurrency` fetches in flight during a poll).
-//! The cursor pagers also remember a 64-bit hash of every cursor they sent
-//! (8 bytes a page) to detect loops.
+//! The cursor pagers also remember a 64-bit keyed hash of every cursor they
+//! sent (8 bytes a page) to detect loops; the chance that two different
+//! cursors collide and end a listing early is below 10⁻⁸ even at
+//! [`MAX_PAGES`] pages.
+//!
+//! # Error context
+//!
+//! Errors the pagers raise themselves carry only a kind and a message;
+//! errors from `fetch` pass through unchanged. Wrap a pager in
+//! [`with_error_context`] to fill in the provider, service, action and
+//! region of every error it yields.
 //!
 //! # Concurrency (offset and page-number styles)
 //!
@@ -113,7 +122,9 @@
 
 use std::future::Future;
 
-use crate::ResultStream;
+use futures::StreamExt;
+
+use crate::{ErrorContext, ResultStream};
 
 mod counted;
 mod cursor;
@@ -372,4 +383,17 @@ where
         },
         Limits::DEFAULT,
     )
+}
+
+/// Fill in the context fields (provider, service, action, region, ...) that
+/// are still empty on every error `stream` yields, from `ctx`; items pass
+/// through untouched. Meant for a pager's own errors (a repeated cursor, a
+/// gap), which cannot know which call they belong to.
+pub fn with_error_context<'a, T: Send + 'a>(
+    stream: ResultStream<'a, T>,
+    ctx: ErrorContext,
+) -> ResultStream<'a, T> {
+    stream
+        .map(move |r| r.map_err(|e| e.with_context_defaults(&ctx)))
+        .boxed()
 }

@@ -895,3 +895,31 @@ async fn counted_page_cap_stops_a_huge_listing() {
         assert_eq!(srv.calls(), 3);
     }
 }
+
+#[tokio::test]
+async fn error_context_is_filled_in_without_overwriting() {
+    let (_, fetch) = script(|t: Option<String>| match t {
+        None => Ok(Page::new(vec![1], Some("x".into()))),
+        Some(_) => Err(Error::new(ErrorKind::Throttled, "slow").with_action("ListThings")),
+    });
+    let ctx = crate::ErrorContext {
+        provider: Some("aws".into()),
+        action: Some("DescribeInstances".into()),
+        region: Some("eu-west-1".into()),
+        ..Default::default()
+    };
+    let (items, err) =
+        split(drain(with_error_context(token_pager(None, fetch), ctx.clone())).await);
+    assert_eq!(items, vec![1]);
+    let err = err.unwrap();
+    assert_eq!(err.provider(), Some("aws"));
+    assert_eq!(err.context().region.as_deref(), Some("eu-west-1"));
+    assert_eq!(err.context().action.as_deref(), Some("ListThings"));
+
+    // The pager's own errors get the whole context.
+    let (_, fetch) = script(|_: Option<String>| Ok(Page::new(vec![], Some("same".into()))));
+    let (_, err) = split(drain(with_error_context(token_pager(None, fetch), ctx)).await);
+    let err = err.unwrap();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_eq!(err.context().action.as_deref(), Some("DescribeInstances"));
+}
