@@ -77,10 +77,12 @@ impl From<&str> for Secret {
 /// as `***` so that a config dumped to a log or file never leaks them.
 ///
 /// A value of the wrong type is rejected without echoing it: serde's usual
-/// "invalid type: integer `123`" would put the secret into the error.
+/// "invalid type: integer `123`" would put the secret into the error. It
+/// asks for any value (`deserialize_any`) because a self-describing format
+/// such as JSON would otherwise build that message itself.
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_string(SecretVisitor)
+        d.deserialize_any(SecretVisitor)
     }
 }
 

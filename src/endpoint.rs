@@ -291,6 +291,15 @@ mod tests {
         }
     }
 
+    /// (overrides, table, service, region, expected URL)
+    type Case<'a> = (
+        &'a EndpointConfig,
+        fn() -> EndpointTable,
+        &'a str,
+        &'a str,
+        &'a str,
+    );
+
     #[test]
     fn resolution_table() {
         let none = cfg(None, &[], false);
@@ -306,7 +315,7 @@ mod tests {
         );
         let http = cfg(None, &[("ecs", "http://127.0.0.1:9000")], true);
         #[rustfmt::skip]
-        let cases: Vec<(&EndpointConfig, fn() -> EndpointTable, &str, &str, &str)> = vec![
+        let cases: Vec<Case<'_>> = vec![
             (&none, alibaba_like, "ecs", "cn-beijing", "https://ecs.cn-beijing.aliyuncs.com/"),
             (&none, alibaba_like, "ecs", "cn-hangzhou", "https://ecs.aliyuncs.com/"),
             (&none, alibaba_like, "vpc", "cn-hangzhou", "https://vpc.cn-hangzhou.aliyuncs.com/"),

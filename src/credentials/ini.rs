@@ -136,7 +136,7 @@ pub fn read_ini(path: impl AsRef<Path>) -> Result<Option<Ini>> {
 pub fn home_dir() -> Option<PathBuf> {
     ["HOME", "USERPROFILE"]
         .iter()
-        .filter_map(|v| std::env::var_os(v))
+        .filter_map(std::env::var_os)
         .find(|v| !v.is_empty())
         .map(PathBuf::from)
 }
