@@ -523,3 +523,45 @@ fn tracing_events_do_not_leak() {
     );
     assert_no_secret("tracing output", &out);
 }
+
+#[test]
+fn syntax_errors_do_not_echo_values() {
+    let head = "[[account]]\nname = \"a\"\nprovider = \"aws\"\n[account.credentials]\nsource = \"static\"\naccess_key_id = \"AK\"\n";
+    for bad in [
+        "secret_access_key = SEKRIT99",
+        "secret_access_key = \"SEKRIT99",
+        "secret_access_key = \"SEK\\qRIT99\"",
+        "secret_access_key = 'SEKRIT99' junk",
+        "secret_access_key = \"\"\"SEKRIT99",
+        "secret_access_key = [\"SEKRIT99\"]",
+        "secret_access_key = { v = \"SEKRIT99\" }",
+        "secret_access_key = 1979-05-27T07:32:00Z",
+        "secret_access_key = 99887766",
+    ] {
+        let m = err(&format!("{head}{bad}\n"));
+        // (an unterminated multi-line string is reported where the file ends)
+        assert!(m.contains("line 7") || m.contains("line 8"), "{bad}: {m}");
+        for needle in ["SEKRIT", "99887766", "1979"] {
+            assert!(!m.contains(needle), "{bad}: {m}");
+        }
+    }
+}
+
+#[test]
+fn redacted_toml_parses_back() {
+    let f = AccountsFile::parse(GOOD).unwrap();
+    let text = f.to_toml_redacted().unwrap();
+    let back = AccountsFile::parse(&text).unwrap();
+    assert_eq!(back.accounts.len(), 2);
+    assert_eq!(back.accounts[1].endpoints, f.accounts[1].endpoints);
+    assert_eq!(back.accounts[0].regions, f.accounts[0].regions);
+    assert_eq!(
+        back.accounts[0]
+            .credentials
+            .secret_access_key
+            .as_ref()
+            .map(Secret::expose),
+        Some("***")
+    );
+    assert_eq!(back.accounts[0].option("client_secret"), Some("***"));
+}
