@@ -387,6 +387,21 @@ impl AccountsFile {
 
     /// Parse and validate accounts-file text. Errors read
     /// `accounts file line N: key.path: problem`.
+    ///
+    /// ```
+    /// use multicloud::config::AccountsFile;
+    ///
+    /// let file = AccountsFile::parse(r#"
+    /// [[account]]
+    /// name = "prod"
+    /// provider = "tencent"
+    /// regions.include = ["ap-*"]
+    /// "#).unwrap();
+    /// assert!(file.accounts[0].regions.matches("ap-guangzhou"));
+    ///
+    /// let err = AccountsFile::parse("[[account]]\nname = \"x\"\nprovider = \"gcp\"\n").unwrap_err();
+    /// assert!(err.message().starts_with("accounts file line 3: account[0].provider: unknown provider `gcp`"));
+    /// ```
     pub fn parse(text: &str) -> Result<Self> {
         Self::parse_named(text, "accounts file")
     }
