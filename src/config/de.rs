@@ -96,7 +96,8 @@ pub(super) fn options<'de, D: Deserializer<'de>>(
     d.deserialize_map(V)
 }
 
-/// Whether an option key names a secret (its value is then masked).
+/// Whether a provider option key names a secret (`password`, `token`,
+/// `client_secret`, `account_key`, ...); its value is then masked.
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     [

@@ -28,6 +28,7 @@ mod locate;
 mod region;
 pub(crate) mod validate;
 
+pub use de::{is_secret_key, redact_url};
 pub use region::RegionMatcher;
 
 /// One account of one cloud, as listed in the accounts file.
