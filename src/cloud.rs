@@ -75,7 +75,7 @@ pub struct Connection {
 
 impl Connection {
     /// The provider, if connecting succeeded.
-    pub fn provider(&self) -> Option<&Arc<dyn Provider>> {
+    pub fn connected(&self) -> Option<&Arc<dyn Provider>> {
         self.result.as_ref().ok()
     }
 }
