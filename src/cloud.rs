@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::config::AccountConfig;
+use futures::stream::{self, StreamExt};
+
+use crate::config::{AccountConfig, AccountsFile};
 use crate::error::{Error, Result};
 use crate::model::ProviderKind;
 use crate::traits::Provider;
@@ -37,5 +39,98 @@ impl Cloud {
             "account `{}`: provider `{kind}` is compiled in but has no implementation yet",
             account.name
         )))
+    }
+
+    /// Connect every account of `file`, at most [`CONNECT_CONCURRENCY`]
+    /// at a time. Returns one result per account, in file order: one failing
+    /// account does not stop the others.
+    pub async fn connect_all(file: &AccountsFile) -> Vec<Connection> {
+        stream::iter(file.accounts.iter())
+            .map(|account| async move {
+                Connection {
+                    name: account.name.clone(),
+                    provider: account.provider,
+                    result: Self::connect(account).await,
+                }
+            })
+            .buffered(CONNECT_CONCURRENCY)
+            .collect()
+            .await
+    }
+}
+
+/// How many accounts [`Cloud::connect_all`] connects at once.
+pub const CONNECT_CONCURRENCY: usize = 16;
+
+/// The outcome of connecting one account.
+#[derive(Debug)]
+pub struct Connection {
+    /// The account's name in the accounts file.
+    pub name: String,
+    /// The account's cloud.
+    pub provider: ProviderKind,
+    /// The provider, or why it could not be built.
+    pub result: Result<Arc<dyn Provider>>,
+}
+
+impl Connection {
+    /// The provider, if connecting succeeded.
+    pub fn connected(&self) -> Option<&Arc<dyn Provider>> {
+        self.result.as_ref().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn account(name: &str, provider: ProviderKind) -> AccountConfig {
+        AccountConfig::new(name, provider)
+    }
+
+    #[tokio::test]
+    async fn connect_names_the_missing_feature() {
+        for kind in ProviderKind::ALL {
+            if kind.is_compiled_in() {
+                continue;
+            }
+            let err = Cloud::connect(&account("acct-1", kind)).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config);
+            let msg = err.message();
+            assert!(msg.contains("`acct-1`"), "{msg}");
+            assert!(
+                msg.contains(&format!("enable the Cargo feature `{}`", kind.as_str())),
+                "{msg}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn connect_all_keeps_going_and_keeps_order() {
+        let file = AccountsFile {
+            accounts: vec![
+                account("a", ProviderKind::Tencent),
+                account("b", ProviderKind::Aws),
+                account("c", ProviderKind::Openstack),
+            ],
+        };
+        let results = Cloud::connect_all(&file).await;
+        let names: Vec<&str> = results.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(results[1].provider, ProviderKind::Aws);
+        for c in &results {
+            // Without provider features (or before providers land) every
+            // account fails, each with its own error naming its account.
+            if let Err(e) = &c.result {
+                assert_eq!(e.kind(), ErrorKind::Config);
+                assert!(e.message().contains(&format!("`{}`", c.name)));
+            }
+        }
+        assert!(
+            Cloud::connect_all(&AccountsFile::default())
+                .await
+                .is_empty()
+        );
     }
 }

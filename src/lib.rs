@@ -5,6 +5,7 @@
 pub mod cloud;
 pub mod config;
 pub mod credentials;
+pub mod endpoint;
 pub mod error;
 pub mod fanout;
 pub mod model;
