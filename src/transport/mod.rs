@@ -355,3 +355,6 @@ impl TransportBuilder {
         })
     }
 }
+
+#[cfg(test)]
+mod call_tests;
