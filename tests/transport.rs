@@ -11,8 +11,8 @@ use multicloud::transport::{
     CallMeta, HttpStatusClassifier, Outcome, ResponseView, Transport, TransportBuilder,
 };
 use multicloud::{Error, Result};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 
 /// What the server saw of one request.
 #[derive(Debug, Clone)]
@@ -56,6 +56,15 @@ struct Server {
 impl Server {
     /// Answers request `n` (0-based) with `respond(n)`.
     async fn start(respond: impl Fn(usize) -> Canned + Send + Sync + 'static) -> Server {
+        Self::start_with_tls(respond, None).await
+    }
+
+    /// As [`Server::start`], over TLS when `tls` is given; the SNI name of
+    /// each TLS connection is recorded as an `x-sni` pseudo-header.
+    async fn start_with_tls(
+        respond: impl Fn(usize) -> Canned + Send + Sync + 'static,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -68,8 +77,20 @@ impl Server {
                 };
                 let seen = seen2.clone();
                 let respond = respond.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let _ = handle(stream, seen, respond).await;
+                    match tls {
+                        None => {
+                            let _ = handle(stream, seen, respond, None).await;
+                        }
+                        Some(acceptor) => {
+                            let Ok(conn) = acceptor.accept(stream).await else {
+                                return;
+                            };
+                            let sni = conn.get_ref().1.server_name().map(String::from);
+                            let _ = handle(conn, seen, respond, sni).await;
+                        }
+                    }
                 });
             }
         });
@@ -89,10 +110,11 @@ impl Server {
     }
 }
 
-async fn handle(
-    mut stream: TcpStream,
+async fn handle<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
     seen: Arc<Mutex<Vec<Seen>>>,
     respond: Responder,
+    sni: Option<String>,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -110,10 +132,13 @@ async fn handle(
     let mut lines = head.split("\r\n");
     let request_line = lines.next().unwrap_or("");
     let target = request_line.split(' ').nth(1).unwrap_or("").to_string();
-    let headers: Vec<(String, String)> = lines
+    let mut headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect();
+    if let Some(sni) = sni {
+        headers.push(("x-sni".into(), sni));
+    }
     let len: usize = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
@@ -486,4 +511,76 @@ async fn secrets_stay_out_of_errors_and_logs() {
             assert!(!text.contains(secret), "{secret} leaked in: {text}");
         }
     }
+}
+
+fn tls_acceptor(names: &[&str]) -> (tokio_rustls::TlsAcceptor, String) {
+    let ck =
+        rcgen::generate_simple_self_signed(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            .unwrap();
+    let cert_pem = ck.cert.pem();
+    let cert = ck.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(ck.signing_key.serialize_der()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), cert_pem)
+}
+
+#[tokio::test]
+async fn https_with_extra_ca_and_resolve_override_keeps_sni() {
+    let (acceptor, ca_pem) = tls_acceptor(&["cvm.tencentcloudapi.com"]);
+    let server = Server::start_with_tls(|_| canned(200), Some(acceptor)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, ca_pem).unwrap();
+    let url = "https://cvm.tencentcloudapi.com/".to_string();
+
+    let t = Transport::builder()
+        .ca_file(&ca)
+        .resolve("*.tencentcloudapi.com", server.addr.to_string())
+        .build()
+        .unwrap();
+    let r = t
+        .send(&read_meta(), get(url.clone()), &HttpStatusClassifier)
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
+    let seen = server.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].header("x-sni"), Some("cvm.tencentcloudapi.com"));
+    assert_eq!(seen[0].header("host"), Some("cvm.tencentcloudapi.com"));
+
+    // Without the CA, the handshake fails: nothing is served.
+    let t = Transport::builder()
+        .resolve("*.tencentcloudapi.com", server.addr.to_string())
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    let e = t
+        .send(&read_meta(), get(url), &HttpStatusClassifier)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
+
+    // A name the certificate does not cover fails too.
+    let t = Transport::builder()
+        .ca_file(&ca)
+        .resolve("*", server.addr.to_string())
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    let e = t
+        .send(
+            &read_meta(),
+            get("https://cvm.other.example/".to_string()),
+            &HttpStatusClassifier,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
+    assert_eq!(server.count(), 1);
 }
