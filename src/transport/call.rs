@@ -329,22 +329,27 @@ impl Transport {
                     .throttled
                     .fetch_add(1, Ordering::Relaxed);
             }
-            let _enter = span.enter();
-            tracing::debug!(
-                kind = %error.kind(),
-                code = error.code().unwrap_or(""),
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "attempt failed"
-            );
-            match self.retry_plan(meta, &error, retry_after, not_processed, attempt, deadline) {
-                Some((delay, cost)) => {
+            let plan = span.in_scope(|| {
+                tracing::debug!(
+                    kind = %error.kind(),
+                    code = error.code().unwrap_or(""),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "attempt failed"
+                );
+                let plan =
+                    self.retry_plan(meta, &error, retry_after, not_processed, attempt, deadline);
+                if let Some((delay, _)) = plan {
                     tracing::warn!(
                         kind = %error.kind(),
                         code = error.code().unwrap_or(""),
                         delay_ms = delay.as_millis() as u64,
                         "retrying"
                     );
-                    drop(_enter);
+                }
+                plan
+            });
+            match plan {
+                Some((delay, cost)) => {
                     self.inner.counters.retries.fetch_add(1, Ordering::Relaxed);
                     last_cost = Some(cost);
                     last_error = Some(error);

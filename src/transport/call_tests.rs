@@ -614,3 +614,17 @@ async fn streaming_success_is_not_buffered_and_errors_are() {
         &[Some(b"busy".to_vec()), Some(b"nope".to_vec())]
     );
 }
+
+#[test]
+fn call_futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let s = Script::new(vec![reply(200)]);
+    let t = transport(&s, |b| b);
+    let meta = read();
+    let f = t.send(&meta, build, &HttpStatusClassifier);
+    assert_send(&f);
+    let f = t.send_streaming(&meta, build, &HttpStatusClassifier);
+    assert_send(&f);
+    let f = t.send_with(&meta, |a| async move { build(a) }, &HttpStatusClassifier);
+    assert_send(&f);
+}

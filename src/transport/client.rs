@@ -114,6 +114,33 @@ impl From<reqwest::Error> for SendError {
     }
 }
 
+/// Errors of reqwest met outside the transport's own sending (building a
+/// request in a provider's closure, reading a streamed body) as SDK errors:
+/// builder errors are [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument),
+/// status errors (`error_for_status`) per [`kind_for_status`](super::kind_for_status),
+/// timeouts `Timeout`, body decoding `Decode`, the rest (connect, send)
+/// `Unavailable`. The URL is stripped (query strings can carry
+/// tokens).
+impl From<reqwest::Error> for Error {
+    fn from(e: reqwest::Error) -> Self {
+        use crate::error::ErrorKind;
+        let status_kind = e.status().and_then(super::classify::kind_for_status);
+        let kind = if e.is_builder() {
+            ErrorKind::InvalidArgument
+        } else if let Some(kind) = status_kind {
+            kind
+        } else if e.is_timeout() {
+            ErrorKind::Timeout
+        } else if e.is_decode() {
+            ErrorKind::Decode
+        } else {
+            ErrorKind::Unavailable
+        };
+        let e = e.without_url();
+        Error::new(kind, format!("HTTP client: {e}")).with_source(e)
+    }
+}
+
 impl fmt::Debug for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendError")
@@ -199,6 +226,18 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(build_client(&s).unwrap_err().kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn reqwest_builder_errors_convert_without_url() {
+        let e = reqwest::Client::new()
+            .get("https://example.com/?token=SECRET1")
+            .header("bad header", "x")
+            .build()
+            .unwrap_err();
+        let e = Error::from(e);
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(!format!("{e} {e:?}").contains("SECRET1"), "{e:?}");
     }
 
     #[test]
