@@ -270,7 +270,17 @@ impl Transport {
             if let Err(e) = self.inner.limiter.acquire(meta, &s.account, deadline).await {
                 return Err(last_error.unwrap_or_else(|| before(e)));
             }
-            let request = build(attempt).await.map_err(before)?;
+            let request = match tokio::time::timeout_at(deadline, build(attempt)).await {
+                Ok(built) => built.map_err(before)?,
+                Err(_) => {
+                    return Err(last_error.unwrap_or_else(|| {
+                        before(Error::new(
+                            ErrorKind::Timeout,
+                            "call deadline exceeded while building the request",
+                        ))
+                    }));
+                }
+            };
             check_scheme(request.url(), s.allow_http).map_err(before)?;
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {

@@ -628,3 +628,24 @@ fn call_futures_are_send() {
     let f = t.send_with(&meta, |a| async move { build(a) }, &HttpStatusClassifier);
     assert_send(&f);
 }
+
+#[tokio::test(start_paused = true)]
+async fn slow_request_building_counts_against_the_deadline() {
+    let s = Script::new(vec![reply(200)]);
+    let t = transport(&s, |b| b.deadline(Duration::from_secs(5)));
+    let start = Instant::now();
+    let e = t
+        .send_with(
+            &read(),
+            |a| async move {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                build(a)
+            },
+            &HttpStatusClassifier,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+    assert_eq!(start.elapsed(), Duration::from_secs(5));
+    assert_eq!(s.count(), 0);
+}

@@ -28,6 +28,11 @@
 //!    [`RetryBudget`] lasts, and never past the call's deadline; calls not
 //!    marked `retry_safe` are retried only when the failure proves the
 //!    request was not processed (connect errors, throttling);
+//!
+//!    The deadline covers limiter waits, request building, every attempt
+//!    and every backoff sleep (for streaming calls: until the response
+//!    headers); a wait that would end past it is not started, the call
+//!    fails at once with the last error (or [`ErrorKind::Timeout`](crate::ErrorKind::Timeout));
 //! 5. returns errors carrying the call's provider, service, action, region,
 //!    HTTP status, request id and attempt count — never URLs, headers or
 //!    bodies, so never secrets.
