@@ -99,12 +99,20 @@ use crate::error::Result;
 
 /// The shared transport of one account. Cloning is cheap (an `Arc`); clones
 /// share the client, the limiter, the retry budget and the counters.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("settings", &self.inner.settings)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     settings: TransportSettings,
     client: reqwest::Client,

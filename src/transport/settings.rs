@@ -2,6 +2,7 @@
 //! defaults filled in.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -59,8 +60,9 @@ impl Default for RetryBudgetConfig {
 
 /// Everything the transport needs, resolved. Build it with
 /// [`TransportSettings::from_config`] or start from `Default` (which holds the
-/// documented defaults) and change fields.
-#[derive(Debug, Clone, PartialEq)]
+/// documented defaults) and change fields. Its `Debug` hides the proxy's
+/// user name and password.
+#[derive(Clone, PartialEq)]
 pub struct TransportSettings {
     /// Label of the account, part of the rate-limiter key. Default empty.
     pub account: String,
@@ -120,6 +122,43 @@ impl Default for TransportSettings {
             resolve: BTreeMap::new(),
             rate_limits: BTreeMap::new(),
         }
+    }
+}
+
+impl fmt::Debug for TransportSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportSettings")
+            .field("account", &self.account)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("deadline", &self.deadline)
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff_base", &self.backoff_base)
+            .field("backoff_cap", &self.backoff_cap)
+            .field("retry_budget", &self.retry_budget)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("allow_http", &self.allow_http)
+            .field("read_only", &self.read_only)
+            .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
+            .field("ca_file", &self.ca_file)
+            .field("resolve", &self.resolve)
+            .field("rate_limits", &self.rate_limits)
+            .finish()
+    }
+}
+
+/// `scheme://***@host:port/...` for URLs with credentials; unparsable
+/// values are hidden entirely.
+fn redact_userinfo(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            if !u.username().is_empty() || u.password().is_some() {
+                let _ = u.set_username("***");
+                let _ = u.set_password(None);
+            }
+            u.to_string()
+        }
+        Err(_) => "***".to_string(),
     }
 }
 
@@ -195,6 +234,22 @@ mod tests {
         assert_eq!(s.deadline, Duration::from_millis(300));
         assert_eq!(s.max_attempts, 2);
         assert_eq!(s.proxy.as_deref(), Some("http://proxy:3128"));
+    }
+
+    #[test]
+    fn debug_hides_proxy_credentials() {
+        let s = TransportSettings {
+            proxy: Some("http://alice:hunter2@proxy.example:3128".into()),
+            ..Default::default()
+        };
+        let d = format!("{s:?}");
+        assert!(!d.contains("hunter2") && !d.contains("alice"), "{d}");
+        assert!(d.contains("proxy.example:3128"), "{d}");
+        let s = TransportSettings {
+            proxy: Some("not a url hunter2".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{s:?}").contains("hunter2"));
     }
 
     #[test]
