@@ -371,3 +371,55 @@ impl TransportBuilder {
 
 #[cfg(test)]
 mod call_tests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ProviderKind;
+
+    #[test]
+    fn from_account_maps_switches_and_limits() {
+        let account: AccountConfig = toml::from_str(
+            r#"
+            name = "prod-gz"
+            provider = "tencent"
+            read_only = true
+            [endpoints]
+            allow_http = true
+            [transport]
+            deadline_ms = 1500
+            max_attempts = 2
+            resolve = { "*.tencentcloudapi.com" = "127.0.0.1:9000" }
+            rate_limits = { DescribeInstances = 40 }
+            "#,
+        )
+        .unwrap();
+        let t = Transport::from_account(&account).unwrap();
+        let s = t.settings();
+        assert!(t.is_read_only());
+        assert!(s.allow_http);
+        assert_eq!(s.account, "prod-gz");
+        assert_eq!(s.deadline, Duration::from_millis(1500));
+        assert_eq!(s.max_attempts, 2);
+        let meta = CallMeta::read(ProviderKind::Tencent, "cvm", "DescribeInstances");
+        assert_eq!(t.limiter().limit_for(&meta).per_second, 40.0);
+        let other = CallMeta::read(ProviderKind::Tencent, "cvm", "DescribeVpcs");
+        assert_eq!(t.limiter().limit_for(&other).per_second, 20.0);
+    }
+
+    #[test]
+    fn bad_settings_fail_the_build() {
+        let e = Transport::builder()
+            .resolve("*.x.example", "not-an-address")
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Config);
+        let e = Transport::builder()
+            .rate_limit("X", -1.0)
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Config);
+        let e = Transport::builder().max_attempts(0).build().unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Config);
+    }
+}
