@@ -7,4 +7,5 @@
 //! parameter builders ([`compute`], [`network`], [`storage`], [`iam`],
 //! [`billing`]). See `docs/providers/tencent.md`.
 
+pub mod client;
 pub mod sign;
