@@ -8,4 +8,5 @@
 //! [`billing`]). See `docs/providers/tencent.md`.
 
 pub mod client;
+pub mod config;
 pub mod sign;
