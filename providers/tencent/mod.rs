@@ -8,5 +8,7 @@
 //! [`billing`]). See `docs/providers/tencent.md`.
 
 pub mod client;
+pub mod compute;
 pub mod config;
 pub mod sign;
+pub mod wire;
