@@ -12,4 +12,5 @@ pub mod compute;
 pub mod config;
 pub mod network;
 pub mod sign;
+pub mod storage;
 pub mod wire;
