@@ -7,9 +7,11 @@
 //! parameter builders ([`compute`], [`network`], [`storage`], [`iam`],
 //! [`billing`]). See `docs/providers/tencent.md`.
 
+pub mod billing;
 pub mod client;
 pub mod compute;
 pub mod config;
+pub mod iam;
 pub mod network;
 pub mod sign;
 pub mod storage;
