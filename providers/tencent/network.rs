@@ -977,7 +977,7 @@ mod tests {
                 "Egress": [{"Protocol": "ALL", "Port": "ALL", "Action": "ACCEPT", "Ipv6CidrBlock": "::/0"}]
             }})
         );
-        let d = delete_security_group_policies_params("sg-1", &[rule.clone()]).unwrap();
+        let d = delete_security_group_policies_params("sg-1", std::slice::from_ref(&rule)).unwrap();
         assert!(
             d["SecurityGroupPolicySet"]["Ingress"][0]
                 .get("PolicyIndex")
