@@ -56,9 +56,10 @@ pub const API_VERSIONS: [(&str, &str); 6] = [
     ("sts", "2018-08-13"),
 ];
 
-/// Regions used when `DescribeRegions` cannot be called (public cloud,
-/// from the vendor's DescribeRegions example and region list).
-pub const FALLBACK_REGIONS: [&str; 21] = [
+/// Regions used when `DescribeRegions` cannot be called (public cloud): the
+/// regions of the vendor's `DescribeRegions` example plus the others named
+/// in the vendor's Python SDKs (CVM/COS region tables).
+pub const FALLBACK_REGIONS: [&str; 20] = [
     "ap-bangkok",
     "ap-beijing",
     "ap-chengdu",
@@ -75,7 +76,6 @@ pub const FALLBACK_REGIONS: [&str; 21] = [
     "ap-singapore",
     "ap-tokyo",
     "eu-frankfurt",
-    "eu-moscow",
     "na-ashburn",
     "na-siliconvalley",
     "na-toronto",
