@@ -537,3 +537,20 @@ fn cos_get_bucket() {
         Some("example-object-1005.jpg")
     );
 }
+
+#[test]
+fn pages_report_totals_and_items() {
+    use multicloud::tencent::wire::OffsetPage;
+    let r: compute::DescribeImagesResponse =
+        parse_response(&fixture("cvm.DescribeImages.2.json")).unwrap();
+    assert_eq!(r.total(), Some(408));
+    assert_eq!(r.into_items().len(), 1);
+    let r: iam::ListPoliciesResponse = parse_response(&fixture("cam.ListPolicies.1.json")).unwrap();
+    assert_eq!(r.total(), Some(239));
+    let r: billing::DescribeBillDetailResponse =
+        parse_response(&fixture("billing.DescribeBillDetail.1.json")).unwrap();
+    assert_eq!((r.total(), r.into_items().len()), (Some(14), 1));
+    let r: network::DescribeVpcsResponse =
+        parse_response(&fixture("vpc.DescribeVpcs.1.json")).unwrap();
+    assert_eq!(r.total(), Some(1));
+}

@@ -474,6 +474,14 @@ pub fn describe_bill_resource_summary_params(month: &str, offset: u64) -> Value 
     })
 }
 
+super::wire::offset_page!(DescribeBillDetailResponse, BillDetail, total, detail_set);
+super::wire::offset_page!(
+    DescribeBillResourceSummaryResponse,
+    BillResourceSummary,
+    total,
+    resource_summary_set
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -885,6 +885,17 @@ pub fn terminate_disks_params(disk_ids: &[&str]) -> Value {
     json!({ "DiskIds": disk_ids })
 }
 
+super::wire::offset_page!(DescribeRegionsResponse, RegionInfo, total_count, region_set);
+super::wire::offset_page!(DescribeZonesResponse, ZoneInfo, total_count, zone_set);
+super::wire::offset_page!(
+    DescribeInstancesResponse,
+    CvmInstance,
+    total_count,
+    instance_set
+);
+super::wire::offset_page!(DescribeImagesResponse, CvmImage, total_count, image_set);
+super::wire::offset_page!(DescribeDisksResponse, CbsDisk, total_count, disk_set);
+
 #[cfg(test)]
 mod tests {
     use super::*;

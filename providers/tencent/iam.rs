@@ -630,6 +630,22 @@ pub fn parse_cam_id(what: &str, id: &str) -> Result<u64> {
     })
 }
 
+super::wire::offset_page!(ListGroupsResponse, GroupInfo, total_num, group_info);
+super::wire::offset_page!(DescribeRoleListResponse, RoleInfo, total_num, list);
+super::wire::offset_page!(ListPoliciesResponse, StrategyInfo, total_num, list);
+super::wire::offset_page!(
+    ListAttachedUserAllPoliciesResponse,
+    AttachedUserPolicy,
+    total_num,
+    policy_list
+);
+super::wire::offset_page!(
+    ListAttachedPoliciesResponse,
+    AttachPolicyInfo,
+    total_num,
+    list
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

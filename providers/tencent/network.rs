@@ -852,6 +852,21 @@ pub fn release_addresses_params(address_ids: &[&str]) -> Value {
     json!({ "AddressIds": address_ids })
 }
 
+super::wire::offset_page!(DescribeVpcsResponse, VpcInfo, total_count, vpc_set);
+super::wire::offset_page!(DescribeSubnetsResponse, SubnetInfo, total_count, subnet_set);
+super::wire::offset_page!(
+    DescribeSecurityGroupsResponse,
+    SecurityGroupInfo,
+    total_count,
+    security_group_set
+);
+super::wire::offset_page!(
+    DescribeAddressesResponse,
+    AddressInfo,
+    total_count,
+    address_set
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -193,6 +193,33 @@ pub fn base64_encode(data: &[u8]) -> String {
     out
 }
 
+/// A page of an Offset/Limit (or Page/Rp) list response: its items and the
+/// total the API reports, for the shared pagers.
+pub trait OffsetPage {
+    /// The item type.
+    type Item;
+    /// `TotalCount` / `TotalNum` / `Total`, when the response carries it.
+    fn total(&self) -> Option<u64>;
+    /// The items of this page.
+    fn into_items(self) -> Vec<Self::Item>;
+}
+
+/// Implement [`OffsetPage`] for a response type from its total and list fields.
+macro_rules! offset_page {
+    ($resp:ty, $item:ty, $total:ident, $list:ident) => {
+        impl $crate::tencent::wire::OffsetPage for $resp {
+            type Item = $item;
+            fn total(&self) -> Option<u64> {
+                self.$total
+            }
+            fn into_items(self) -> Vec<$item> {
+                self.$list
+            }
+        }
+    };
+}
+pub(crate) use offset_page;
+
 #[cfg(test)]
 mod tests {
     use super::*;
