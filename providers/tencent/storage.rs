@@ -389,6 +389,83 @@ pub fn copy_source(bucket_host: &str, key: &str) -> String {
     format!("{bucket_host}/{}", super::sign::cos_encode_path(key))
 }
 
+/// The bucket's region from a HEAD Bucket response (`x-cos-bucket-region`).
+pub fn bucket_region_from_headers(headers: &[(String, String)]) -> Option<String> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("x-cos-bucket-region"))
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Headers of a PUT Object (or Initiate Multipart Upload) for `opts`:
+/// `Content-Type`, `x-cos-storage-class`, and `x-cos-meta-<key>` per user
+/// metadata entry.
+pub fn put_object_headers(opts: &crate::model::PutOptions) -> Vec<(String, String)> {
+    let mut h = Vec::new();
+    if let Some(ct) = &opts.content_type {
+        h.push(("Content-Type".to_string(), ct.clone()));
+    }
+    if let Some(sc) = &opts.storage_class {
+        h.push(("x-cos-storage-class".to_string(), sc.clone()));
+    }
+    for (k, v) in &opts.metadata {
+        h.push((format!("x-cos-meta-{k}"), v.clone()));
+    }
+    h
+}
+
+/// The `Range` header of a ranged GET (`bytes=first-last`, `bytes=first-`).
+pub fn range_header(opts: &crate::model::GetOptions) -> Option<String> {
+    opts.range.map(|(first, last)| match last {
+        Some(l) => format!("bytes={first}-{l}"),
+        None => format!("bytes={first}-"),
+    })
+}
+
+/// A presigned URL for `method` on `key` of the bucket at `bucket_url`
+/// (`https://{bucket}-{appid}.cos.{region}.myqcloud.com`), valid from 60 s
+/// before `now` for `expires_secs`, with `host` signed and, for temporary
+/// credentials, `x-cos-security-token` signed into the query string.
+pub fn presign_object_url(
+    bucket_url: &str,
+    key: &str,
+    method: crate::model::PresignMethod,
+    creds: &super::config::Credentials,
+    now: i64,
+    expires_secs: i64,
+) -> String {
+    use crate::model::PresignMethod;
+    let verb = match method {
+        PresignMethod::Put => "PUT",
+        PresignMethod::Head => "HEAD",
+        PresignMethod::Delete => "DELETE",
+        _ => "GET",
+    };
+    let host = super::config::host_of(bucket_url);
+    let headers = vec![("host".to_string(), host)];
+    let params: Vec<(String, String)> = creds
+        .token
+        .as_ref()
+        .map(|t| vec![("x-cos-security-token".to_string(), t.expose().to_string())])
+        .unwrap_or_default();
+    let path = format!("/{}", key.strip_prefix('/').unwrap_or(key));
+    let req = super::sign::CosSignRequest {
+        method: verb,
+        path: &path,
+        params: &params,
+        headers: &headers,
+    };
+    let (start, end) = super::sign::cos_sign_window(now, expires_secs);
+    let sig = super::sign::cos_sign(&req, &creds.secret_id, &creds.secret_key, start, end);
+    let object_url = format!(
+        "{}/{}",
+        bucket_url.trim_end_matches('/'),
+        super::sign::cos_encode_path(key)
+    );
+    super::sign::cos_presigned_url(&object_url, &sig, &params)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,6 +512,72 @@ mod tests {
         );
         assert_eq!(m.metadata.get("author").map(String::as_str), Some("me"));
         assert_eq!(m.storage_class.as_deref(), Some("STANDARD"));
+    }
+
+    #[test]
+    fn object_helpers() {
+        use crate::model::{GetOptions, PresignMethod, PutOptions};
+        let h = vec![("X-Cos-Bucket-Region".to_string(), "ap-beijing".to_string())];
+        assert_eq!(
+            bucket_region_from_headers(&h).as_deref(),
+            Some("ap-beijing")
+        );
+        assert_eq!(bucket_region_from_headers(&[]), None);
+        let mut o = PutOptions {
+            content_type: Some("text/plain".into()),
+            storage_class: Some("STANDARD_IA".into()),
+            ..Default::default()
+        };
+        o.metadata.insert("author".into(), "me".into());
+        assert_eq!(
+            put_object_headers(&o),
+            vec![
+                ("Content-Type".to_string(), "text/plain".to_string()),
+                ("x-cos-storage-class".to_string(), "STANDARD_IA".to_string()),
+                ("x-cos-meta-author".to_string(), "me".to_string()),
+            ]
+        );
+        assert_eq!(
+            range_header(&GetOptions {
+                range: Some((0, Some(9)))
+            })
+            .as_deref(),
+            Some("bytes=0-9")
+        );
+        assert_eq!(
+            range_header(&GetOptions {
+                range: Some((5, None))
+            })
+            .as_deref(),
+            Some("bytes=5-")
+        );
+        assert_eq!(range_header(&GetOptions::default()), None);
+        let mut creds = super::super::config::Credentials::new("AKID", "k");
+        let url = presign_object_url(
+            "https://b-1250000000.cos.ap-beijing.myqcloud.com",
+            "dir/a b.txt",
+            PresignMethod::Get,
+            &creds,
+            1000,
+            300,
+        );
+        assert!(url.starts_with(
+            "https://b-1250000000.cos.ap-beijing.myqcloud.com/dir/a%20b.txt?q-sign-algorithm=sha1&q-ak=AKID&q-sign-time=940%3B1300&q-key-time=940%3B1300&q-header-list=host&q-url-param-list=&q-signature="
+        ), "{url}");
+        creds.token = Some(crate::credentials::Secret::new("tok"));
+        let url = presign_object_url(
+            "https://b-1.cos.r.myqcloud.com/",
+            "k",
+            PresignMethod::Put,
+            &creds,
+            1000,
+            300,
+        );
+        assert!(
+            url.contains("q-url-param-list=x-cos-security-token"),
+            "{url}"
+        );
+        assert!(url.ends_with("&x-cos-security-token=tok"), "{url}");
     }
 
     #[test]
