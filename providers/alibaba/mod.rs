@@ -8,4 +8,5 @@
 //! `Provider` implementation that wires them to the shared transport comes
 //! next. See `docs/providers/alibaba.md`.
 
+pub mod client;
 pub mod sign;
