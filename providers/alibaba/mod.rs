@@ -9,4 +9,6 @@
 //! next. See `docs/providers/alibaba.md`.
 
 pub mod client;
+pub mod compute;
 pub mod sign;
+pub mod wire;
