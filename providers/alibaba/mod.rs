@@ -10,5 +10,6 @@
 
 pub mod client;
 pub mod compute;
+pub mod network;
 pub mod sign;
 pub mod wire;
