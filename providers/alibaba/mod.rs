@@ -8,8 +8,11 @@
 //! `Provider` implementation that wires them to the shared transport comes
 //! next. See `docs/providers/alibaba.md`.
 
+pub mod billing;
 pub mod client;
 pub mod compute;
+pub mod iam;
 pub mod network;
 pub mod sign;
+pub mod storage;
 pub mod wire;
