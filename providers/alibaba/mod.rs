@@ -11,6 +11,7 @@
 pub mod billing;
 pub mod client;
 pub mod compute;
+pub mod config;
 pub mod iam;
 pub mod network;
 pub mod sign;

@@ -1023,6 +1023,45 @@ mod tests {
         assert!(!p.iter().any(|(k, _)| k.starts_with("Permissions")));
     }
 
+    /// Bodies shaped after the SDK models (`DescribeVpcsResponseBody`,
+    /// `DescribeVSwitchesResponseBody` of alibabacloud-vpc20160428).
+    #[test]
+    fn vpcs_and_vswitches() {
+        let r: DescribeVpcsResponse = serde_json::from_str(
+            r#"{"TotalCount":2,"PageNumber":1,"PageSize":50,"RequestId":"r",
+               "Vpcs":{"Vpc":[{"VpcId":"vpc-1","VpcName":"main","CidrBlock":"172.16.0.0/12",
+               "IsDefault":true,"Status":"Available","RegionId":"cn-hangzhou",
+               "CreationTime":"2018-04-18T15:02:37Z","Tags":{"Tag":[{"Key":"env","Value":"prod"}]}},
+               {"VpcName":"no id"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.total_count, Some(2));
+        let v = r.to_vpcs("x");
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].region, "cn-hangzhou");
+        assert!(v[0].is_default);
+        assert_eq!(v[0].raw_state.as_deref(), Some("Available"));
+        assert_eq!(v[0].tags.get("env").map(String::as_str), Some("prod"));
+        let r: DescribeVSwitchesResponse = serde_json::from_str(
+            r#"{"VSwitches":{"VSwitch":[{"VSwitchId":"vsw-1","VpcId":"vpc-1","ZoneId":"cn-hangzhou-b",
+               "CidrBlock":"172.16.0.0/24","AvailableIpAddressCount":"250","Status":"Available"}]}}"#,
+        )
+        .unwrap();
+        let s = r.to_subnets("cn-hangzhou");
+        assert_eq!(s[0].available_ips, Some(250));
+        assert_eq!(s[0].zone.as_deref(), Some("cn-hangzhou-b"));
+        assert_eq!(s[0].vpc_id, "vpc-1");
+        let q = ListNetwork {
+            region: "cn-hangzhou".into(),
+            ids: vec!["vpc-1".into(), "vpc-2".into()],
+            page_size: Some(100),
+            ..Default::default()
+        };
+        let p = describe_vpcs_params(&q, 2);
+        assert!(p.contains(&("VpcId".into(), "vpc-1,vpc-2".into())));
+        assert!(p.contains(&("PageSize".into(), "50".into())));
+    }
+
     #[test]
     fn wire_rule_to_model() {
         let w: PermissionWire = serde_json::from_str(
