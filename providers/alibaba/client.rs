@@ -193,6 +193,15 @@ pub fn classify(code: &str, http_status: u16) -> ErrorKind {
     by_status(http_status)
 }
 
+/// Whether `code` is ECS's answer to a `DryRun=true` request that would
+/// have been allowed (`DryRunOperation`). Used to tell "no resources" from
+/// "no permission": `DescribeInstances` answers an empty list, not an
+/// error, to a RAM user without permission, but a dry run answers
+/// `DryRunOperation` only when the caller is allowed.
+pub fn is_dry_run_allowed(code: &str) -> bool {
+    code == "DryRunOperation"
+}
+
 /// The kind an HTTP status implies when the code says nothing more.
 pub fn by_status(http_status: u16) -> ErrorKind {
     match http_status {
@@ -507,6 +516,12 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "misclassified:\n{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn dry_run_answer() {
+        assert!(is_dry_run_allowed("DryRunOperation"));
+        assert!(!is_dry_run_allowed("Forbidden.RAM"));
     }
 
     #[test]

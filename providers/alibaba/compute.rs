@@ -946,6 +946,15 @@ pub fn describe_instances_token_params(q: &ListInstances, next_token: Option<&st
     p
 }
 
+/// `DescribeInstances` with `DryRun=true`: the permission probe behind an
+/// empty first page (see `client::is_dry_run_allowed`).
+pub fn describe_instances_dry_run_params(region: &str) -> Params {
+    let mut p = Params::new();
+    push(&mut p, "RegionId", region);
+    push(&mut p, "DryRun", true);
+    p
+}
+
 /// `RunInstances` parameters for one pay-as-you-go instance. The
 /// `client_token` must stay the same across retries of the same create.
 pub fn run_instances_params(spec: &InstanceSpec, client_token: &str) -> Params {

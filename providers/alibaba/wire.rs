@@ -54,11 +54,15 @@ pub fn json_array(items: &[String]) -> String {
 }
 
 /// Decode a JSON response body into `T`, as a [`crate::ErrorKind::Decode`]
-/// error (with the action named) when it does not fit.
+/// error (with the action named) when it does not fit. The error names the
+/// position only, never a value from the body (AssumeRole bodies hold keys).
 pub fn decode<T: for<'de> Deserialize<'de>>(action: &str, body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         Error::decode(format!(
-            "{action}: response does not match the vendor's shape: {e}"
+            "{action}: response does not match the vendor's shape ({:?} error at line {} column {})",
+            e.classify(),
+            e.line(),
+            e.column()
         ))
         .with_provider("alibaba")
         .with_action(action)
@@ -306,6 +310,19 @@ mod tests {
         assert!(p.v.is_empty());
         let p: Probe = serde_json::from_str("{}").unwrap();
         assert_eq!((p.n, p.s, p.d, p.b), (None, None, None, None));
+    }
+
+    #[test]
+    fn decode_errors_do_not_echo_values() {
+        #[derive(Debug, Deserialize)]
+        struct S {
+            #[serde(rename = "AccessKeySecret")]
+            _secret: String,
+        }
+        let e = decode::<S>("AssumeRole", br#"{"AccessKeySecret": 12345678}"#).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Decode);
+        assert!(!e.to_string().contains("12345678"), "{e}");
+        assert_eq!(e.context().action.as_deref(), Some("AssumeRole"));
     }
 
     #[test]
