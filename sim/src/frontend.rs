@@ -51,10 +51,18 @@ impl fmt::Debug for SimRequest {
 
 impl SimRequest {
     /// A request for tests of frontends (no network).
-    pub fn new(method: Method, host: &str, path_and_query: &str, headers: HeaderMap, body: Bytes) -> Self {
+    pub fn new(
+        method: Method,
+        host: &str,
+        path_and_query: &str,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Self {
         SimRequest {
             method,
-            uri: path_and_query.parse().unwrap_or_else(|_| Uri::from_static("/")),
+            uri: path_and_query
+                .parse()
+                .unwrap_or_else(|_| Uri::from_static("/")),
             headers,
             body,
             host: host.to_ascii_lowercase(),
@@ -158,7 +166,8 @@ impl SimResponse {
 
     /// A plain-text response.
     pub fn text(status: StatusCode, body: impl Into<String>) -> Self {
-        SimResponse::new(status, body.into()).with_header("content-type", "text/plain; charset=utf-8")
+        SimResponse::new(status, body.into())
+            .with_header("content-type", "text/plain; charset=utf-8")
     }
 
     /// Add (append) a header; invalid names or values are skipped.
@@ -250,6 +259,7 @@ pub trait Frontend: Send + Sync + 'static {
     }
 
     /// Check the signature; on failure, the cloud's real error response.
+    #[allow(clippy::result_large_err)] // the error is the response itself, built once
     fn verify(&self, ctx: &Ctx, req: &SimRequest) -> Result<AuthIdentity, SimResponse>;
 
     /// Serve an authenticated request against the estate.
@@ -268,7 +278,11 @@ pub trait Frontend: Send + Sync + 'static {
 /// Decode `%XX` escapes (invalid escapes are kept as they are); with
 /// `plus_as_space`, `+` becomes a space (form encoding).
 pub fn percent_decode(s: &str, plus_as_space: bool) -> String {
-    let s = if plus_as_space { s.replace('+', " ") } else { s.to_string() };
+    let s = if plus_as_space {
+        s.replace('+', " ")
+    } else {
+        s.to_string()
+    };
     percent_encoding::percent_decode_str(&s)
         .decode_utf8_lossy()
         .into_owned()

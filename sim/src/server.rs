@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::stream;
+use futures::{StreamExt, stream};
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
@@ -112,7 +112,12 @@ async fn handle(
         headers: sreq
             .headers
             .iter()
-            .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect(),
         body: sreq.body.clone(),
         frontend: None,
@@ -200,11 +205,14 @@ fn to_response(r: SimResponse, malformed: bool, truncate: bool) -> Response<Body
         let partial = body.slice(..body.len() / 2);
         resp.headers_mut()
             .insert(http::header::CONTENT_LENGTH, HeaderValue::from(declared));
-        let frames: Vec<Result<Frame<Bytes>, BoxError>> = vec![
-            Ok(Frame::data(partial)),
-            Err(Box::new(Dropped("truncated body fault"))),
-        ];
-        *resp.body_mut() = StreamBody::new(stream::iter(frames)).boxed();
+        // Send the partial body, give the connection time to flush it, then
+        // fail the body so hyper closes the connection mid-message.
+        let first = stream::iter([Ok::<_, BoxError>(Frame::data(partial))]);
+        let fail = stream::once(async {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Err::<Frame<Bytes>, BoxError>(Box::new(Dropped("truncated body fault")))
+        });
+        *resp.body_mut() = BodyExt::boxed(StreamBody::new(first.chain(fail)));
     } else {
         resp.headers_mut().remove(http::header::CONTENT_LENGTH);
         *resp.body_mut() = full(body);
@@ -212,8 +220,13 @@ fn to_response(r: SimResponse, malformed: bool, truncate: bool) -> Response<Body
     resp
 }
 
-async fn serve_conn<I>(io: I, shared: Arc<Shared>, fixed: Option<usize>, scheme: &'static str, local: SocketAddr)
-where
+async fn serve_conn<I>(
+    io: I,
+    shared: Arc<Shared>,
+    fixed: Option<usize>,
+    scheme: &'static str,
+    local: SocketAddr,
+) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let svc = service_fn(move |req| handle(shared.clone(), fixed, scheme, local, req));

@@ -270,6 +270,14 @@ impl SimBuilder {
 
         let (tls, ca_pem) = if self.https {
             let mut names = Vec::new();
+            for p in estate.providers() {
+                let regions: Vec<String> = estate
+                    .accounts(&p)
+                    .into_iter()
+                    .flat_map(|a| a.regions)
+                    .collect();
+                names.extend(crate::tls::default_cert_names(&p, &regions));
+            }
             for f in &self.frontends {
                 let regions: Vec<String> = estate
                     .accounts(f.name())
@@ -309,11 +317,23 @@ impl SimBuilder {
         });
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = Vec::new();
-        tasks.push(tokio::spawn(serve(main, shared.clone(), None, tls.clone(), stop_rx.clone())));
+        tasks.push(tokio::spawn(serve(
+            main,
+            shared.clone(),
+            None,
+            tls.clone(),
+            stop_rx.clone(),
+        )));
         let mut frontend_addrs = Vec::new();
         for (i, id, name, l) in fe_listeners {
             frontend_addrs.push((id, name, l.local_addr()?));
-            tasks.push(tokio::spawn(serve(l, shared.clone(), Some(i), tls.clone(), stop_rx.clone())));
+            tasks.push(tokio::spawn(serve(
+                l,
+                shared.clone(),
+                Some(i),
+                tls.clone(),
+                stop_rx.clone(),
+            )));
         }
         Ok(SimHandle {
             addr,
@@ -376,7 +396,11 @@ impl SimHandle {
 
     /// `http` or `https`.
     pub fn scheme(&self) -> &'static str {
-        if self.ca_pem.is_some() { "https" } else { "http" }
+        if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// Whether the sim serves HTTPS.
@@ -390,7 +414,11 @@ impl SimHandle {
         self.frontend_addrs
             .iter()
             .find(|(id, _, _)| id == id_or_provider)
-            .or_else(|| self.frontend_addrs.iter().find(|(_, n, _)| n == id_or_provider))
+            .or_else(|| {
+                self.frontend_addrs
+                    .iter()
+                    .find(|(_, n, _)| n == id_or_provider)
+            })
             .map(|(_, _, a)| *a)
     }
 
@@ -456,7 +484,10 @@ impl SimHandle {
             self.base_url()
         ));
         for (id, name, a) in &self.frontend_addrs {
-            out.push_str(&format!("# frontend {id} ({name}) also on {}://{a}\n", self.scheme()));
+            out.push_str(&format!(
+                "# frontend {id} ({name}) also on {}://{a}\n",
+                self.scheme()
+            ));
         }
         let mut providers = self.estate.providers();
         providers.sort_by_key(|p| SDK_PROVIDERS.iter().position(|x| x == p).unwrap_or(99));
@@ -474,11 +505,15 @@ impl SimHandle {
                     q(a.secret_access_key.expose())
                 ));
                 let regions: Vec<String> = a.regions.iter().map(|r| q(r)).collect();
-                out.push_str(&format!("regions = {{ include = [{}] }}\n", regions.join(", ")));
+                out.push_str(&format!(
+                    "regions = {{ include = [{}] }}\n",
+                    regions.join(", ")
+                ));
                 if !self.is_https() {
                     out.push_str("endpoints = { allow_http = true }\n");
                 }
-                let mut transport = format!("resolve = {{ \"*\" = {} }}", q(&self.addr.to_string()));
+                let mut transport =
+                    format!("resolve = {{ \"*\" = {} }}", q(&self.addr.to_string()));
                 if let Some(f) = &self.ca_file {
                     transport.push_str(&format!(", ca_file = {}", q(&f.display().to_string())));
                 }

@@ -50,7 +50,8 @@ pub fn generate(names: &[String]) -> Result<SimTls, String> {
     }
     let key = KeyPair::generate().map_err(err)?;
     let mut p = CertificateParams::new(all).map_err(err)?;
-    p.distinguished_name.push(DnType::CommonName, "multicloud-sim");
+    p.distinguished_name
+        .push(DnType::CommonName, "multicloud-sim");
     p.use_authority_key_identifier_extension = true;
     p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     p.key_usages = vec![
@@ -74,4 +75,59 @@ pub fn generate(names: &[String]) -> Result<SimTls, String> {
         cert_pem: cert.pem(),
         server_config: Arc::new(cfg),
     })
+}
+
+/// Host-name wildcards of a cloud's public endpoints for some regions, so
+/// the certificate covers a provider even before (or beside) its frontend's
+/// own [`crate::Frontend::cert_names`]. A wildcard matches one label only,
+/// hence the per-region entries.
+pub fn default_cert_names(provider: &str, regions: &[String]) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    match provider {
+        "tencent" => {
+            v.extend(["tencentcloudapi.com".into(), "*.tencentcloudapi.com".into()]);
+            for r in regions {
+                v.push(format!("*.{r}.tencentcloudapi.com"));
+                v.push(format!("*.cos.{r}.myqcloud.com"));
+                v.push(format!("cos.{r}.myqcloud.com"));
+            }
+        }
+        "alibaba" => {
+            v.extend(["aliyuncs.com".into(), "*.aliyuncs.com".into()]);
+            for r in regions {
+                v.push(format!("*.{r}.aliyuncs.com"));
+                v.push(format!("*.oss-{r}.aliyuncs.com"));
+            }
+        }
+        "aws" => {
+            v.extend([
+                "amazonaws.com".into(),
+                "*.amazonaws.com".into(),
+                "*.s3.amazonaws.com".into(),
+            ]);
+            for r in regions {
+                v.push(format!("*.{r}.amazonaws.com"));
+                v.push(format!("*.s3.{r}.amazonaws.com"));
+            }
+        }
+        "huawei" => {
+            v.extend(["myhuaweicloud.com".into(), "*.myhuaweicloud.com".into()]);
+            for r in regions {
+                v.push(format!("*.{r}.myhuaweicloud.com"));
+                v.push(format!("*.obs.{r}.myhuaweicloud.com"));
+            }
+        }
+        "azure" => {
+            v.extend([
+                "management.azure.com".into(),
+                "login.microsoftonline.com".into(),
+                "*.blob.core.windows.net".into(),
+                "management.chinacloudapi.cn".into(),
+                "login.chinacloudapi.cn".into(),
+                "*.blob.core.chinacloudapi.cn".into(),
+            ]);
+        }
+        _ => {}
+    }
+    v
 }

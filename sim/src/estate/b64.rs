@@ -10,5 +10,7 @@ pub(crate) fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error
 
 pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
     let s = String::deserialize(d)?;
-    STANDARD.decode(s.as_bytes()).map_err(serde::de::Error::custom)
+    STANDARD
+        .decode(s.as_bytes())
+        .map_err(serde::de::Error::custom)
 }

@@ -15,7 +15,13 @@ pub(crate) fn month_start(day: NaiveDate) -> NaiveDate {
 
 impl Estate {
     /// Cost lines of an account overlapping `[start, end)`, in stored order.
-    pub fn cost_lines(&self, provider: &str, account: &str, start: NaiveDate, end: NaiveDate) -> EstateResult<Vec<CostLine>> {
+    pub fn cost_lines(
+        &self,
+        provider: &str,
+        account: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> EstateResult<Vec<CostLine>> {
         let d = self.inner.data.read();
         Ok(find_account(&d, provider, account)?
             .costs
@@ -27,7 +33,12 @@ impl Estate {
 
     /// Sum of payable amounts per currency for the calendar month containing
     /// `month` (any day of it), counting lines that start in that month.
-    pub fn cost_total(&self, provider: &str, account: &str, month: NaiveDate) -> EstateResult<BTreeMap<String, Decimal>> {
+    pub fn cost_total(
+        &self,
+        provider: &str,
+        account: &str,
+        month: NaiveDate,
+    ) -> EstateResult<BTreeMap<String, Decimal>> {
         let first = month_start(month);
         let next = first
             .checked_add_months(chrono::Months::new(1))
@@ -51,7 +62,9 @@ impl Estate {
     /// Add a cost line.
     pub fn add_cost_line(&self, provider: &str, account: &str, line: CostLine) -> EstateResult<()> {
         let mut d = self.inner.data.write();
-        find_account_mut(&mut d, provider, account)?.costs.push(line);
+        find_account_mut(&mut d, provider, account)?
+            .costs
+            .push(line);
         Ok(())
     }
 

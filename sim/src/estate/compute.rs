@@ -25,7 +25,11 @@ pub(crate) fn effective_instance(
             InstanceState::Terminating => (t.terminate_ms, InstanceState::Terminated),
             InstanceState::Terminated => {
                 let gone = since + ms(t.gone_ms);
-                return if now >= gone { None } else { Some((state, since)) };
+                return if now >= gone {
+                    None
+                } else {
+                    Some((state, since))
+                };
             }
             InstanceState::Running | InstanceState::Stopped => return Some((state, since)),
         };
@@ -69,14 +73,16 @@ fn ms(v: u64) -> Duration {
 
 /// Store every advanced state in a region and drop gone instances.
 pub(crate) fn settle_region(r: &mut RegionState, now: Time, t: &Timings) {
-    r.instances.retain(|_, i| match effective_instance(i.state, i.state_since, now, t) {
-        Some((s, since)) => {
-            i.state = s;
-            i.state_since = since;
-            true
-        }
-        None => false,
-    });
+    r.instances.retain(
+        |_, i| match effective_instance(i.state, i.state_since, now, t) {
+            Some((s, since)) => {
+                i.state = s;
+                i.state_since = since;
+                true
+            }
+            None => false,
+        },
+    );
     for v in r.volumes.values_mut() {
         let (s, since) = effective_volume(v.state, v.state_since, now, t);
         v.state = s;
@@ -253,9 +259,12 @@ impl Estate {
         let live = r.instances.values().filter(|i| {
             filter.matches(*i) && effective_instance(i.state, i.state_since, now, &t).is_some()
         });
-        Ok(paginate(live, |i| &i.id, page, |i| {
-            view_instance(i, now, &t).unwrap_or_else(|| i.clone())
-        }))
+        Ok(paginate(
+            live,
+            |i| &i.id,
+            page,
+            |i| view_instance(i, now, &t).unwrap_or_else(|| i.clone()),
+        ))
     }
 
     /// One instance; `NotFound` when missing or gone.
@@ -287,14 +296,18 @@ impl Estate {
         }
         let r = find_region(&d, scope)?;
         if spec.name.is_empty() {
-            return Err(EstateError::InvalidArgument("instance name is empty".into()));
+            return Err(EstateError::InvalidArgument(
+                "instance name is empty".into(),
+            ));
         }
         let ty = r
             .instance_types
             .iter()
             .find(|x| x.id == spec.instance_type)
             .cloned()
-            .ok_or_else(|| EstateError::not_found(ResourceKind::InstanceType, &spec.instance_type))?;
+            .ok_or_else(|| {
+                EstateError::not_found(ResourceKind::InstanceType, &spec.instance_type)
+            })?;
         if !r.images.contains_key(&spec.image_id) {
             return Err(EstateError::not_found(ResourceKind::Image, &spec.image_id));
         }
@@ -496,9 +509,8 @@ impl Estate {
             }
             i.state = InstanceState::Terminating;
             i.state_since = now;
-            r.volumes.retain(|_, v| {
-                !(v.is_system && v.instance_id.as_deref() == Some(id))
-            });
+            r.volumes
+                .retain(|_, v| !(v.is_system && v.instance_id.as_deref() == Some(id)));
             for v in r.volumes.values_mut() {
                 if v.instance_id.as_deref() == Some(id) {
                     v.instance_id = None;
@@ -555,7 +567,12 @@ impl Estate {
                     Some(w) => view_volume(v, now, &t).instance_id.as_ref() == Some(w),
                 }
         });
-        Ok(paginate(items, |v| &v.id, page, |v| view_volume(v, now, &t)))
+        Ok(paginate(
+            items,
+            |v| &v.id,
+            page,
+            |v| view_volume(v, now, &t),
+        ))
     }
 
     /// One volume.
@@ -583,7 +600,9 @@ impl Estate {
             }
         }
         if spec.size_gib == 0 {
-            return Err(EstateError::InvalidArgument("volume size must be at least 1 GiB".into()));
+            return Err(EstateError::InvalidArgument(
+                "volume size must be at least 1 GiB".into(),
+            ));
         }
         let zone = spec
             .zone
@@ -620,7 +639,12 @@ impl Estate {
 
     /// Attach an available volume to a live instance in the same zone
     /// (`Attaching` -> `InUse`). A volume attached elsewhere is `InUse`.
-    pub fn attach_volume(&self, scope: &Scope, volume_id: &str, instance_id: &str) -> EstateResult<()> {
+    pub fn attach_volume(
+        &self,
+        scope: &Scope,
+        volume_id: &str,
+        instance_id: &str,
+    ) -> EstateResult<()> {
         let now = self.now();
         let mut d = self.inner.data.write();
         let t = d.timings;
@@ -686,7 +710,12 @@ impl Estate {
 
     /// Detach a data volume from the instance it is attached to
     /// (`Detaching` -> `Available`).
-    pub fn detach_volume(&self, scope: &Scope, volume_id: &str, instance_id: &str) -> EstateResult<()> {
+    pub fn detach_volume(
+        &self,
+        scope: &Scope,
+        volume_id: &str,
+        instance_id: &str,
+    ) -> EstateResult<()> {
         let now = self.now();
         let mut d = self.inner.data.write();
         let t = d.timings;
@@ -767,12 +796,26 @@ impl Estate {
     }
 
     /// Instance types offered in a region, one page (in offer order).
-    pub fn instance_types(&self, scope: &Scope, filter: &Filter, page: &PageReq) -> EstateResult<Listing<InstanceType>> {
+    pub fn instance_types(
+        &self,
+        scope: &Scope,
+        filter: &Filter,
+        page: &PageReq,
+    ) -> EstateResult<Listing<InstanceType>> {
         let d = self.inner.data.read();
         let r = find_region(&d, scope)?;
-        let mut v: Vec<&InstanceType> = r.instance_types.iter().filter(|x| filter.matches(*x)).collect();
+        let mut v: Vec<&InstanceType> = r
+            .instance_types
+            .iter()
+            .filter(|x| filter.matches(*x))
+            .collect();
         v.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(paginate(v.into_iter(), |x| &x.id, page, InstanceType::clone))
+        Ok(paginate(
+            v.into_iter(),
+            |x| &x.id,
+            page,
+            InstanceType::clone,
+        ))
     }
 }
 

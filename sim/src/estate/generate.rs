@@ -8,11 +8,11 @@ use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::Estate;
 use super::billing::month_start;
 use super::compute::host_in;
 use super::model::*;
 use super::storage::md5_hex;
-use super::Estate;
 
 /// What to generate. Ratios are per instance unless said otherwise; counts
 /// are rounded.
@@ -97,12 +97,24 @@ pub fn default_regions(provider: &str) -> Vec<String> {
 /// Zones of a region in the provider's naming convention.
 pub fn default_zones(provider: &str, region: &str) -> Vec<String> {
     match provider {
-        "tencent" => ["3", "4", "6"].iter().map(|z| format!("{region}-{z}")).collect(),
-        "alibaba" => ["h", "i", "j"].iter().map(|z| format!("{region}-{z}")).collect(),
-        "aws" | "huawei" => ["a", "b", "c"].iter().map(|z| format!("{region}{z}")).collect(),
+        "tencent" => ["3", "4", "6"]
+            .iter()
+            .map(|z| format!("{region}-{z}"))
+            .collect(),
+        "alibaba" => ["h", "i", "j"]
+            .iter()
+            .map(|z| format!("{region}-{z}"))
+            .collect(),
+        "aws" | "huawei" => ["a", "b", "c"]
+            .iter()
+            .map(|z| format!("{region}{z}"))
+            .collect(),
         "azure" => vec!["1".into(), "2".into(), "3".into()],
         "openstack" => vec!["nova".into()],
-        _ => ["a", "b", "c"].iter().map(|z| format!("{region}-{z}")).collect(),
+        _ => ["a", "b", "c"]
+            .iter()
+            .map(|z| format!("{region}-{z}"))
+            .collect(),
     }
 }
 
@@ -183,6 +195,7 @@ fn money(rng: &mut ChaCha8Rng, lo_cents: i64, hi_cents: i64) -> Decimal {
     Decimal::new(rng.random_range(lo_cents..hi_cents), 2)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn cost_line(
     rng: &mut ChaCha8Rng,
     month: NaiveDate,
@@ -223,7 +236,7 @@ fn cost_line(
 
 /// Fill `e` per `cfg`.
 pub(crate) fn generate(e: &Estate, cfg: &GenConfig) {
-    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5EED_0F_E57A7E);
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5EED_0FE5_7A7E);
     let anchor = cfg
         .anchor
         .unwrap_or_else(|| month_start(Utc::now().date_naive()));
@@ -256,7 +269,10 @@ fn gen_account(
     let mut extras = BTreeMap::new();
     match p {
         "tencent" => {
-            extras.insert("app_id".into(), e.next_with(d, |r| format!("125{}", r.digits(7))));
+            extras.insert(
+                "app_id".into(),
+                e.next_with(d, |r| format!("125{}", r.digits(7))),
+            );
             extras.insert("owner_uin".into(), account_id.clone());
         }
         "alibaba" => {
@@ -293,7 +309,19 @@ fn gen_account(
         .chain((5..).map(|n| format!("{p}-region-{n}")))
         .take(cfg.regions)
     {
-        let r = gen_region(e, d, rng, cfg, p, &name, &region, anchor_time, &months, cur, &mut costs);
+        let r = gen_region(
+            e,
+            d,
+            rng,
+            cfg,
+            p,
+            &name,
+            &region,
+            anchor_time,
+            &months,
+            cur,
+            &mut costs,
+        );
         regions.insert(region, r);
     }
     let iam = gen_iam(e, d, rng, cfg, p, anchor_time);
@@ -391,7 +419,11 @@ fn gen_region(
             vid.clone(),
             Vpc {
                 id: vid.clone(),
-                name: if v == 0 { "default".into() } else { format!("vpc-{v}") },
+                name: if v == 0 {
+                    "default".into()
+                } else {
+                    format!("vpc-{v}")
+                },
                 cidr: format!("10.{v}.0.0/16"),
                 is_default: v == 0,
                 created_at: created,
@@ -481,10 +513,20 @@ fn gen_region(
         let created = past(rng, 400);
         let stopped = rng.random_bool(cfg.stopped_ratio.clamp(0.0, 1.0));
         let prepaid = rng.random_bool(0.2);
-        let charge = if prepaid { ChargeType::PrePaid } else { ChargeType::PostPaid };
+        let charge = if prepaid {
+            ChargeType::PrePaid
+        } else {
+            ChargeType::PostPaid
+        };
         let tags: Tags = [
-            ("env".to_string(), envs[rng.random_range(0..envs.len())].to_string()),
-            ("team".to_string(), teams[rng.random_range(0..teams.len())].to_string()),
+            (
+                "env".to_string(),
+                envs[rng.random_range(0..envs.len())].to_string(),
+            ),
+            (
+                "team".to_string(),
+                teams[rng.random_range(0..teams.len())].to_string(),
+            ),
         ]
         .into();
         let inst = Instance {
@@ -504,7 +546,11 @@ fn gen_region(
                 .collect(),
             private_ip: ip,
             charge_type: charge,
-            state: if stopped { InstanceState::Stopped } else { InstanceState::Running },
+            state: if stopped {
+                InstanceState::Stopped
+            } else {
+                InstanceState::Running
+            },
             state_since: created,
             stopped_charging: stopped && rng.random_bool(0.5),
             created_at: created,
@@ -533,7 +579,17 @@ fn gen_region(
             },
         );
         for m in months {
-            costs.push(cost_line(rng, *m, region, &id, "compute", charge, cur, (2_000, 80_000), &inst.tags));
+            costs.push(cost_line(
+                rng,
+                *m,
+                region,
+                &id,
+                "compute",
+                charge,
+                cur,
+                (2_000, 80_000),
+                &inst.tags,
+            ));
         }
         ids.push((id.clone(), inst.zone.clone()));
         r.instances.insert(id, inst);
@@ -541,7 +597,11 @@ fn gen_region(
     // Data volumes.
     for n in 0..count(cfg.instances_per_region, cfg.volumes_per_instance) {
         let vid = e.next_id(d, p, ResourceKind::Volume);
-        let attach = if rng.random_bool(0.7) { pick(rng, &ids).cloned() } else { None };
+        let attach = if rng.random_bool(0.7) {
+            pick(rng, &ids).cloned()
+        } else {
+            None
+        };
         let zone = attach
             .as_ref()
             .map(|a| a.1.clone())
@@ -565,8 +625,16 @@ fn gen_region(
                 name: format!("data-{n}"),
                 zone,
                 size_gib: size,
-                volume_type: if rng.random_bool(0.5) { "ssd".into() } else { "hdd".into() },
-                state: if attach.is_some() { VolumeState::InUse } else { VolumeState::Available },
+                volume_type: if rng.random_bool(0.5) {
+                    "ssd".into()
+                } else {
+                    "hdd".into()
+                },
+                state: if attach.is_some() {
+                    VolumeState::InUse
+                } else {
+                    VolumeState::Available
+                },
                 state_since: created,
                 is_system: false,
                 device: attach
@@ -579,7 +647,17 @@ fn gen_region(
             },
         );
         for m in months {
-            costs.push(cost_line(rng, *m, region, &vid, "block_storage", ChargeType::PostPaid, cur, (100, 5_000), &Tags::new()));
+            costs.push(cost_line(
+                rng,
+                *m,
+                region,
+                &vid,
+                "block_storage",
+                ChargeType::PostPaid,
+                cur,
+                (100, 5_000),
+                &Tags::new(),
+            ));
         }
     }
     // Public IPs.
@@ -592,8 +670,16 @@ fn gen_region(
             rng.random_range(0..256),
             rng.random_range(1..255)
         );
-        let bound = if rng.random_bool(0.7) { pick(rng, &ids).map(|a| a.0.clone()) } else { None };
-        let bound = bound.filter(|b| !r.public_ips.values().any(|ip| ip.instance_id.as_ref() == Some(b)));
+        let bound = if rng.random_bool(0.7) {
+            pick(rng, &ids).map(|a| a.0.clone())
+        } else {
+            None
+        };
+        let bound = bound.filter(|b| {
+            !r.public_ips
+                .values()
+                .any(|ip| ip.instance_id.as_ref() == Some(b))
+        });
         r.public_ips.insert(
             id.clone(),
             PublicIp {
@@ -608,7 +694,17 @@ fn gen_region(
             },
         );
         for m in months {
-            costs.push(cost_line(rng, *m, region, &id, "public_ip", ChargeType::PostPaid, cur, (100, 3_000), &Tags::new()));
+            costs.push(cost_line(
+                rng,
+                *m,
+                region,
+                &id,
+                "public_ip",
+                ChargeType::PostPaid,
+                cur,
+                (100, 3_000),
+                &Tags::new(),
+            ));
         }
     }
     // Buckets.
@@ -638,7 +734,17 @@ fn gen_region(
             );
         }
         for m in months {
-            costs.push(cost_line(rng, *m, region, &name, "object_storage", ChargeType::PostPaid, cur, (10, 2_000), &Tags::new()));
+            costs.push(cost_line(
+                rng,
+                *m,
+                region,
+                &name,
+                "object_storage",
+                ChargeType::PostPaid,
+                cur,
+                (10, 2_000),
+                &Tags::new(),
+            ));
         }
         r.buckets.insert(
             name.clone(),
@@ -664,7 +770,9 @@ fn gen_iam(
     anchor_time: Time,
 ) -> IamState {
     let mut iam = IamState::default();
-    let t = |rng: &mut ChaCha8Rng| anchor_time - Duration::seconds(rng.random_range(3600..400 * 86_400));
+    let t = |rng: &mut ChaCha8Rng| {
+        anchor_time - Duration::seconds(rng.random_range(3600..400 * 86_400))
+    };
     for (name, kind, desc) in [
         ("AdministratorAccess", PolicyKind::System, "Full access"),
         ("ReadOnlyAccess", PolicyKind::System, "Read-only access"),
@@ -705,7 +813,9 @@ fn gen_iam(
             id: rid,
             name: "ops-role".into(),
             description: Some("assumed by operators".into()),
-            trust_policy: Some(r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#.into()),
+            trust_policy: Some(
+                r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#.into(),
+            ),
             created_at: t(rng),
         },
     );

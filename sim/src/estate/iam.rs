@@ -34,7 +34,12 @@ fn principal_not_found(p: &Principal) -> EstateError {
 
 impl Estate {
     /// Run `f` on an account's IAM state (read-only).
-    pub fn iam<R>(&self, provider: &str, account: &str, f: impl FnOnce(&IamState) -> R) -> EstateResult<R> {
+    pub fn iam<R>(
+        &self,
+        provider: &str,
+        account: &str,
+        f: impl FnOnce(&IamState) -> R,
+    ) -> EstateResult<R> {
         let d = self.inner.data.read();
         Ok(f(&find_account(&d, provider, account)?.iam))
     }
@@ -51,7 +56,12 @@ impl Estate {
     }
 
     /// Create a user; an existing name is `AlreadyExists`.
-    pub fn create_user(&self, provider: &str, account: &str, spec: NewIamUser) -> EstateResult<User> {
+    pub fn create_user(
+        &self,
+        provider: &str,
+        account: &str,
+        spec: NewIamUser,
+    ) -> EstateResult<User> {
         let now = self.now();
         let mut d = self.inner.data.write();
         let a = find_account(&d, provider, account)?;
@@ -84,7 +94,13 @@ impl Estate {
 
     /// Delete a user. Without `cleanup`, a user with attached policies,
     /// access keys or groups is `DependencyViolation`.
-    pub fn delete_user(&self, provider: &str, account: &str, name: &str, cleanup: bool) -> EstateResult<()> {
+    pub fn delete_user(
+        &self,
+        provider: &str,
+        account: &str,
+        name: &str,
+        cleanup: bool,
+    ) -> EstateResult<()> {
         let mut d = self.inner.data.write();
         let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
         let u = iam
@@ -115,10 +131,20 @@ impl Estate {
     }
 
     /// Create a group.
-    pub fn create_group(&self, provider: &str, account: &str, name: &str, description: Option<String>) -> EstateResult<Group> {
+    pub fn create_group(
+        &self,
+        provider: &str,
+        account: &str,
+        name: &str,
+        description: Option<String>,
+    ) -> EstateResult<Group> {
         let now = self.now();
         let mut d = self.inner.data.write();
-        if find_account(&d, provider, account)?.iam.groups.contains_key(name) {
+        if find_account(&d, provider, account)?
+            .iam
+            .groups
+            .contains_key(name)
+        {
             return Err(EstateError::AlreadyExists {
                 kind: ResourceKind::Group,
                 id: name.into(),
@@ -139,7 +165,13 @@ impl Estate {
     }
 
     /// Put a user in a group.
-    pub fn add_user_to_group(&self, provider: &str, account: &str, user: &str, group: &str) -> EstateResult<()> {
+    pub fn add_user_to_group(
+        &self,
+        provider: &str,
+        account: &str,
+        user: &str,
+        group: &str,
+    ) -> EstateResult<()> {
         let mut d = self.inner.data.write();
         let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
         if !iam.groups.contains_key(group) {
@@ -166,7 +198,11 @@ impl Estate {
     ) -> EstateResult<Role> {
         let now = self.now();
         let mut d = self.inner.data.write();
-        if find_account(&d, provider, account)?.iam.roles.contains_key(name) {
+        if find_account(&d, provider, account)?
+            .iam
+            .roles
+            .contains_key(name)
+        {
             return Err(EstateError::AlreadyExists {
                 kind: ResourceKind::Role,
                 id: name.into(),
@@ -199,7 +235,11 @@ impl Estate {
     ) -> EstateResult<Policy> {
         let now = self.now();
         let mut d = self.inner.data.write();
-        if find_account(&d, provider, account)?.iam.policies.contains_key(name) {
+        if find_account(&d, provider, account)?
+            .iam
+            .policies
+            .contains_key(name)
+        {
             return Err(EstateError::AlreadyExists {
                 kind: ResourceKind::Policy,
                 id: name.into(),
@@ -222,7 +262,13 @@ impl Estate {
     }
 
     /// Attach a policy (by name) to a principal; attaching twice is `AlreadyExists`.
-    pub fn attach_policy(&self, provider: &str, account: &str, principal: &Principal, policy: &str) -> EstateResult<()> {
+    pub fn attach_policy(
+        &self,
+        provider: &str,
+        account: &str,
+        principal: &Principal,
+        policy: &str,
+    ) -> EstateResult<()> {
         let mut d = self.inner.data.write();
         let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
         if !principal_exists(iam, principal) {
@@ -246,7 +292,13 @@ impl Estate {
     }
 
     /// Detach a policy; not attached is `NotFound`.
-    pub fn detach_policy(&self, provider: &str, account: &str, principal: &Principal, policy: &str) -> EstateResult<()> {
+    pub fn detach_policy(
+        &self,
+        provider: &str,
+        account: &str,
+        principal: &Principal,
+        policy: &str,
+    ) -> EstateResult<()> {
         let mut d = self.inner.data.write();
         let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
         if !principal_exists(iam, principal) {
@@ -262,7 +314,12 @@ impl Estate {
     }
 
     /// Policies attached to a principal.
-    pub fn attached_policies(&self, provider: &str, account: &str, principal: &Principal) -> EstateResult<Vec<Policy>> {
+    pub fn attached_policies(
+        &self,
+        provider: &str,
+        account: &str,
+        principal: &Principal,
+    ) -> EstateResult<Vec<Policy>> {
         let d = self.inner.data.read();
         let iam = &find_account(&d, provider, account)?.iam;
         if !principal_exists(iam, principal) {
@@ -277,10 +334,19 @@ impl Estate {
     }
 
     /// Create an access key for a user (returned with its secret).
-    pub fn create_access_key(&self, provider: &str, account: &str, user: &str) -> EstateResult<AccessKey> {
+    pub fn create_access_key(
+        &self,
+        provider: &str,
+        account: &str,
+        user: &str,
+    ) -> EstateResult<AccessKey> {
         let now = self.now();
         let mut d = self.inner.data.write();
-        if !find_account(&d, provider, account)?.iam.users.contains_key(user) {
+        if !find_account(&d, provider, account)?
+            .iam
+            .users
+            .contains_key(user)
+        {
             return Err(EstateError::not_found(ResourceKind::User, user));
         }
         let id = self.next_id(&mut d, provider, ResourceKind::AccessKey);
@@ -291,14 +357,24 @@ impl Estate {
             active: true,
             created_at: now,
         };
-        if let Some(u) = find_account_mut(&mut d, provider, account)?.iam.users.get_mut(user) {
+        if let Some(u) = find_account_mut(&mut d, provider, account)?
+            .iam
+            .users
+            .get_mut(user)
+        {
             u.access_keys.push(k.clone());
         }
         Ok(k)
     }
 
     /// Delete a user's access key.
-    pub fn delete_access_key(&self, provider: &str, account: &str, user: &str, key_id: &str) -> EstateResult<()> {
+    pub fn delete_access_key(
+        &self,
+        provider: &str,
+        account: &str,
+        user: &str,
+        key_id: &str,
+    ) -> EstateResult<()> {
         let mut d = self.inner.data.write();
         let u = find_account_mut(&mut d, provider, account)?
             .iam

@@ -100,12 +100,12 @@ pub fn prefixed(
     len: usize,
     fallback: IdFn,
 ) -> IdFn {
-    Arc::new(move |kind, rng| {
-        match prefixes.iter().find(|(k, _)| *k == kind) {
+    Arc::new(
+        move |kind, rng| match prefixes.iter().find(|(k, _)| *k == kind) {
             Some((_, p)) => format!("{p}{}", rng.pick(len, charset)),
             None => fallback(kind, rng),
-        }
-    })
+        },
+    )
 }
 
 /// The built-in id style of a provider name (any name gets a generic style).

@@ -13,8 +13,8 @@
 //! instance stopped at `t` reads `Stopping` until `t + stop_ms` and `Stopped`
 //! afterwards. Writes first settle the region they touch.
 
-mod billing;
 pub(crate) mod b64;
+mod billing;
 mod compute;
 mod generate;
 mod iam;
@@ -493,7 +493,11 @@ impl Estate {
     }
 
     /// Draw from the id stream with a custom format (addresses, secrets).
-    pub(crate) fn next_with(&self, d: &mut EstateData, f: impl FnOnce(&mut IdRng) -> String) -> String {
+    pub(crate) fn next_with(
+        &self,
+        d: &mut EstateData,
+        f: impl FnOnce(&mut IdRng) -> String,
+    ) -> String {
         let counter = d.id_counter;
         d.id_counter += 1;
         f(&mut IdRng::new(d.seed, counter))
@@ -570,8 +574,7 @@ impl Estate {
     /// Add an account (no regions). Fails if the id exists for the provider.
     pub fn add_account(&self, account: AccountState) -> EstateResult<()> {
         let mut d = self.inner.data.write();
-        if d
-            .accounts
+        if d.accounts
             .iter()
             .any(|a| a.provider == account.provider && a.id == account.id)
         {
@@ -585,7 +588,11 @@ impl Estate {
     }
 
     /// Region ids of an account with their zones.
-    pub fn regions(&self, provider: &str, account: &str) -> EstateResult<Vec<(String, Vec<String>)>> {
+    pub fn regions(
+        &self,
+        provider: &str,
+        account: &str,
+    ) -> EstateResult<Vec<(String, Vec<String>)>> {
         let d = self.inner.data.read();
         let a = find_account(&d, provider, account)?;
         Ok(a.regions
@@ -606,7 +613,11 @@ impl Estate {
     }
 
     /// Run `f` on a region (read-only, stored states).
-    pub fn with_region<R>(&self, scope: &Scope, f: impl FnOnce(&RegionState) -> R) -> EstateResult<R> {
+    pub fn with_region<R>(
+        &self,
+        scope: &Scope,
+        f: impl FnOnce(&RegionState) -> R,
+    ) -> EstateResult<R> {
         let d = self.inner.data.read();
         Ok(f(find_region(&d, scope)?))
     }
@@ -664,7 +675,11 @@ pub(crate) fn find_region_mut<'a>(
 }
 
 /// Look up a client token of `kind` in a region.
-pub(crate) fn token_get(r: &RegionState, kind: ResourceKind, token: &Option<String>) -> Option<String> {
+pub(crate) fn token_get(
+    r: &RegionState,
+    kind: ResourceKind,
+    token: &Option<String>,
+) -> Option<String> {
     let t = token.as_ref()?;
     r.client_tokens.get(kind.as_str())?.get(t).cloned()
 }

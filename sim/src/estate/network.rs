@@ -141,10 +141,20 @@ fn valid_cidr(c: &str) -> bool {
 
 impl Estate {
     /// VPCs, one page.
-    pub fn vpcs(&self, scope: &Scope, filter: &Filter, page: &PageReq) -> EstateResult<Listing<Vpc>> {
+    pub fn vpcs(
+        &self,
+        scope: &Scope,
+        filter: &Filter,
+        page: &PageReq,
+    ) -> EstateResult<Listing<Vpc>> {
         let d = self.inner.data.read();
         let r = find_region(&d, scope)?;
-        Ok(paginate(r.vpcs.values().filter(|v| filter.matches(*v)), |v| &v.id, page, Vpc::clone))
+        Ok(paginate(
+            r.vpcs.values().filter(|v| filter.matches(*v)),
+            |v| &v.id,
+            page,
+            Vpc::clone,
+        ))
     }
 
     /// Create a VPC.
@@ -158,7 +168,10 @@ impl Estate {
             }
         }
         if !valid_cidr(&spec.cidr) {
-            return Err(EstateError::InvalidArgument(format!("bad CIDR {}", spec.cidr)));
+            return Err(EstateError::InvalidArgument(format!(
+                "bad CIDR {}",
+                spec.cidr
+            )));
         }
         let id = self.next_id(&mut d, &scope.provider, ResourceKind::Vpc);
         let v = Vpc {
@@ -207,10 +220,20 @@ impl Estate {
     }
 
     /// Subnets, one page.
-    pub fn subnets(&self, scope: &Scope, filter: &Filter, page: &PageReq) -> EstateResult<Listing<Subnet>> {
+    pub fn subnets(
+        &self,
+        scope: &Scope,
+        filter: &Filter,
+        page: &PageReq,
+    ) -> EstateResult<Listing<Subnet>> {
         let d = self.inner.data.read();
         let r = find_region(&d, scope)?;
-        Ok(paginate(r.subnets.values().filter(|v| filter.matches(*v)), |v| &v.id, page, Subnet::clone))
+        Ok(paginate(
+            r.subnets.values().filter(|v| filter.matches(*v)),
+            |v| &v.id,
+            page,
+            Subnet::clone,
+        ))
     }
 
     /// Create a subnet in a VPC.
@@ -227,7 +250,10 @@ impl Estate {
             return Err(EstateError::not_found(ResourceKind::Vpc, &spec.vpc_id));
         }
         if !valid_cidr(&spec.cidr) {
-            return Err(EstateError::InvalidArgument(format!("bad CIDR {}", spec.cidr)));
+            return Err(EstateError::InvalidArgument(format!(
+                "bad CIDR {}",
+                spec.cidr
+            )));
         }
         let zone = spec
             .zone
@@ -263,9 +289,11 @@ impl Estate {
         if !r.subnets.contains_key(id) {
             return Err(EstateError::not_found(ResourceKind::Subnet, id));
         }
-        if let Some(i) = r.instances.values().find(|i| {
-            i.subnet_id.as_deref() == Some(id) && i.state != InstanceState::Terminated
-        }) {
+        if let Some(i) = r
+            .instances
+            .values()
+            .find(|i| i.subnet_id.as_deref() == Some(id) && i.state != InstanceState::Terminated)
+        {
             return Err(EstateError::DependencyViolation {
                 kind: ResourceKind::Subnet,
                 id: id.into(),
@@ -305,7 +333,11 @@ impl Estate {
     }
 
     /// Create a security group.
-    pub fn create_security_group(&self, scope: &Scope, spec: NewSecurityGroup) -> EstateResult<SecurityGroup> {
+    pub fn create_security_group(
+        &self,
+        scope: &Scope,
+        spec: NewSecurityGroup,
+    ) -> EstateResult<SecurityGroup> {
         let now = self.now();
         let mut d = self.inner.data.write();
         let r = find_region_mut(&mut d, scope)?;
@@ -319,8 +351,7 @@ impl Estate {
                 return Err(EstateError::not_found(ResourceKind::Vpc, v));
             }
         }
-        if r
-            .security_groups
+        if r.security_groups
             .values()
             .any(|g| g.name == spec.name && g.vpc_id == spec.vpc_id)
         {
@@ -371,7 +402,12 @@ impl Estate {
 
     /// Add a rule (its `id` is replaced by a fresh one). An identical rule
     /// (same direction, action, protocol, ports, peer) is `AlreadyExists`.
-    pub fn authorize_rule(&self, scope: &Scope, group_id: &str, mut rule: SecurityRule) -> EstateResult<SecurityRule> {
+    pub fn authorize_rule(
+        &self,
+        scope: &Scope,
+        group_id: &str,
+        mut rule: SecurityRule,
+    ) -> EstateResult<SecurityRule> {
         let mut d = self.inner.data.write();
         {
             let r = find_region(&d, scope)?;
@@ -401,7 +437,12 @@ impl Estate {
 
     /// Remove a rule, by id when `rule.id` is not empty, otherwise by
     /// direction, protocol, ports and peer. A missing rule is `NotFound`.
-    pub fn revoke_rule(&self, scope: &Scope, group_id: &str, rule: &SecurityRule) -> EstateResult<()> {
+    pub fn revoke_rule(
+        &self,
+        scope: &Scope,
+        group_id: &str,
+        rule: &SecurityRule,
+    ) -> EstateResult<()> {
         let mut d = self.inner.data.write();
         let r = find_region_mut(&mut d, scope)?;
         let g = r
@@ -415,16 +456,29 @@ impl Estate {
             g.rules.retain(|x| x.id != rule.id);
         }
         if g.rules.len() == before {
-            return Err(EstateError::not_found(ResourceKind::SecurityRule, rule.id.clone()));
+            return Err(EstateError::not_found(
+                ResourceKind::SecurityRule,
+                rule.id.clone(),
+            ));
         }
         Ok(())
     }
 
     /// Public IPs, one page.
-    pub fn public_ips(&self, scope: &Scope, filter: &Filter, page: &PageReq) -> EstateResult<Listing<PublicIp>> {
+    pub fn public_ips(
+        &self,
+        scope: &Scope,
+        filter: &Filter,
+        page: &PageReq,
+    ) -> EstateResult<Listing<PublicIp>> {
         let d = self.inner.data.read();
         let r = find_region(&d, scope)?;
-        Ok(paginate(r.public_ips.values().filter(|v| filter.matches(*v)), |v| &v.id, page, PublicIp::clone))
+        Ok(paginate(
+            r.public_ips.values().filter(|v| filter.matches(*v)),
+            |v| &v.id,
+            page,
+            PublicIp::clone,
+        ))
     }
 
     /// Allocate a public IP (a deterministic address from the id stream).
@@ -439,7 +493,13 @@ impl Estate {
         }
         let id = self.next_id(&mut d, &scope.provider, ResourceKind::PublicIp);
         let address = self.next_with(&mut d, |g| {
-            format!("{}.{}.{}.{}", g.range(20, 220), g.range(0, 256), g.range(0, 256), g.range(1, 255))
+            format!(
+                "{}.{}.{}.{}",
+                g.range(20, 220),
+                g.range(0, 256),
+                g.range(0, 256),
+                g.range(1, 255)
+            )
         });
         let ip = PublicIp {
             id: id.clone(),
@@ -458,7 +518,12 @@ impl Estate {
     }
 
     /// Bind an unbound public IP to a live instance.
-    pub fn associate_public_ip(&self, scope: &Scope, ip_id: &str, instance_id: &str) -> EstateResult<()> {
+    pub fn associate_public_ip(
+        &self,
+        scope: &Scope,
+        ip_id: &str,
+        instance_id: &str,
+    ) -> EstateResult<()> {
         let now = self.now();
         let mut d = self.inner.data.write();
         let t = d.timings;
@@ -466,7 +531,12 @@ impl Estate {
         settle_region(r, now, &t);
         match r.instances.get(instance_id) {
             None => return Err(EstateError::not_found(ResourceKind::Instance, instance_id)),
-            Some(i) if matches!(i.state, InstanceState::Terminating | InstanceState::Terminated) => {
+            Some(i)
+                if matches!(
+                    i.state,
+                    InstanceState::Terminating | InstanceState::Terminated
+                ) =>
+            {
                 return Err(EstateError::InvalidState {
                     kind: ResourceKind::Instance,
                     id: instance_id.into(),
@@ -534,7 +604,11 @@ impl Estate {
     }
 
     /// Public addresses bound to an instance.
-    pub fn instance_public_ips(&self, scope: &Scope, instance_id: &str) -> EstateResult<Vec<String>> {
+    pub fn instance_public_ips(
+        &self,
+        scope: &Scope,
+        instance_id: &str,
+    ) -> EstateResult<Vec<String>> {
         let d = self.inner.data.read();
         let r = find_region(&d, scope)?;
         Ok(r.public_ips

@@ -6,7 +6,10 @@
 use md5::{Digest, Md5};
 
 use super::model::*;
-use super::{Estate, EstateData, EstateError, EstateResult, Scope, find_account, find_account_mut, find_region_mut};
+use super::{
+    Estate, EstateData, EstateError, EstateResult, Scope, find_account, find_account_mut,
+    find_region_mut,
+};
 
 /// One page of an object listing (S3 `ListObjects` semantics).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -95,7 +98,12 @@ fn bucket_mut<'a>(
         .ok_or_else(|| EstateError::not_found(ResourceKind::Bucket, name))
 }
 
-fn bucket_ref<'a>(d: &'a EstateData, provider: &str, account: &str, name: &str) -> EstateResult<&'a Bucket> {
+fn bucket_ref<'a>(
+    d: &'a EstateData,
+    provider: &str,
+    account: &str,
+    name: &str,
+) -> EstateResult<&'a Bucket> {
     find_account(d, provider, account)?
         .regions
         .values()
@@ -133,11 +141,18 @@ impl Estate {
 
     /// Create a bucket. A name taken by this account is `AlreadyExists` with
     /// kind `Bucket`; taken by another account, `InUse`.
-    pub fn create_bucket(&self, scope: &Scope, name: &str, storage_class: Option<&str>) -> EstateResult<BucketInfo> {
+    pub fn create_bucket(
+        &self,
+        scope: &Scope,
+        name: &str,
+        storage_class: Option<&str>,
+    ) -> EstateResult<BucketInfo> {
         let now = self.now();
         let mut d = self.inner.data.write();
         if name.is_empty() || name.len() > 255 {
-            return Err(EstateError::InvalidArgument(format!("bad bucket name {name:?}")));
+            return Err(EstateError::InvalidArgument(format!(
+                "bad bucket name {name:?}"
+            )));
         }
         if let Some((acct, _)) = bucket_region(&d, &scope.provider, name) {
             if acct == scope.account {
@@ -196,7 +211,12 @@ impl Estate {
     }
 
     /// The region of an account's bucket.
-    pub fn bucket_location(&self, provider: &str, account: &str, name: &str) -> EstateResult<String> {
+    pub fn bucket_location(
+        &self,
+        provider: &str,
+        account: &str,
+        name: &str,
+    ) -> EstateResult<String> {
         let d = self.inner.data.read();
         find_account(&d, provider, account)?
             .regions
@@ -222,9 +242,10 @@ impl Estate {
         let mut out = ObjectListing::default();
         let mut last: Option<String> = None;
         let start = q.start_after.clone().unwrap_or_default();
-        let range = b
-            .objects
-            .range::<String, _>((std::ops::Bound::Excluded(start.clone()), std::ops::Bound::Unbounded));
+        let range = b.objects.range::<String, _>((
+            std::ops::Bound::Excluded(start.clone()),
+            std::ops::Bound::Unbounded,
+        ));
         let mut count = 0usize;
         for (k, o) in range {
             if !k.starts_with(&prefix) {
@@ -238,9 +259,14 @@ impl Estate {
                 .delimiter
                 .as_deref()
                 .filter(|d| !d.is_empty())
-                .and_then(|d| rest.find(d).map(|i| format!("{prefix}{}", &rest[..i + d.len()])));
+                .and_then(|d| {
+                    rest.find(d)
+                        .map(|i| format!("{prefix}{}", &rest[..i + d.len()]))
+                });
             if let Some(p) = entry_prefix {
-                if out.common_prefixes.last() == Some(&p) || (!start.is_empty() && start.starts_with(&p)) {
+                if out.common_prefixes.last() == Some(&p)
+                    || (!start.is_empty() && start.starts_with(&p))
+                {
                     continue;
                 }
                 if count == max {
@@ -269,7 +295,13 @@ impl Estate {
     }
 
     /// An object with its data.
-    pub fn get_object(&self, provider: &str, account: &str, bucket: &str, key: &str) -> EstateResult<Object> {
+    pub fn get_object(
+        &self,
+        provider: &str,
+        account: &str,
+        bucket: &str,
+        key: &str,
+    ) -> EstateResult<Object> {
         let d = self.inner.data.read();
         bucket_ref(&d, provider, account, bucket)?
             .objects
@@ -279,7 +311,13 @@ impl Estate {
     }
 
     /// Write an object (ETag = MD5 hex of the bytes).
-    pub fn put_object(&self, provider: &str, account: &str, bucket: &str, put: PutObject) -> EstateResult<Object> {
+    pub fn put_object(
+        &self,
+        provider: &str,
+        account: &str,
+        bucket: &str,
+        put: PutObject,
+    ) -> EstateResult<Object> {
         let now = self.now();
         let mut d = self.inner.data.write();
         let b = bucket_mut(&mut d, provider, account, bucket)?;
@@ -300,7 +338,13 @@ impl Estate {
     }
 
     /// Delete an object; returns whether it existed.
-    pub fn delete_object(&self, provider: &str, account: &str, bucket: &str, key: &str) -> EstateResult<bool> {
+    pub fn delete_object(
+        &self,
+        provider: &str,
+        account: &str,
+        bucket: &str,
+        key: &str,
+    ) -> EstateResult<bool> {
         let mut d = self.inner.data.write();
         let b = bucket_mut(&mut d, provider, account, bucket)?;
         Ok(b.objects.remove(key).is_some())
@@ -374,7 +418,9 @@ impl Estate {
             .get_mut(upload_id)
             .ok_or_else(|| EstateError::not_found(ResourceKind::Upload, upload_id))?;
         if number == 0 || number > 10_000 {
-            return Err(EstateError::InvalidArgument(format!("part number {number} out of range")));
+            return Err(EstateError::InvalidArgument(format!(
+                "part number {number} out of range"
+            )));
         }
         let etag = md5_hex(&data);
         u.parts.retain(|p| p.number != number);
@@ -405,18 +451,20 @@ impl Estate {
             .get(upload_id)
             .ok_or_else(|| EstateError::not_found(ResourceKind::Upload, upload_id))?;
         if parts.is_empty() || parts.windows(2).any(|w| w[0].0 >= w[1].0) {
-            return Err(EstateError::InvalidArgument("parts must be listed in ascending order".into()));
+            return Err(EstateError::InvalidArgument(
+                "parts must be listed in ascending order".into(),
+            ));
         }
         let mut data = Vec::new();
         let mut digests = Vec::new();
         for (n, etag) in parts {
-            let p = u
-                .parts
-                .iter()
-                .find(|p| p.number == *n)
-                .ok_or_else(|| EstateError::InvalidArgument(format!("part {n} was not uploaded")))?;
+            let p = u.parts.iter().find(|p| p.number == *n).ok_or_else(|| {
+                EstateError::InvalidArgument(format!("part {n} was not uploaded"))
+            })?;
             if p.etag != etag.trim_matches('"').to_ascii_lowercase() {
-                return Err(EstateError::InvalidArgument(format!("part {n}: ETag mismatch")));
+                return Err(EstateError::InvalidArgument(format!(
+                    "part {n}: ETag mismatch"
+                )));
             }
             data.extend_from_slice(&p.data);
             digests.extend_from_slice(&Md5::digest(&p.data));
@@ -436,7 +484,13 @@ impl Estate {
     }
 
     /// Abandon an upload.
-    pub fn abort_upload(&self, provider: &str, account: &str, bucket: &str, upload_id: &str) -> EstateResult<()> {
+    pub fn abort_upload(
+        &self,
+        provider: &str,
+        account: &str,
+        bucket: &str,
+        upload_id: &str,
+    ) -> EstateResult<()> {
         let mut d = self.inner.data.write();
         let b = bucket_mut(&mut d, provider, account, bucket)?;
         b.uploads

@@ -50,12 +50,21 @@ pub fn sign(method: &str, path: &str, date: &str, secret: &str) -> String {
 }
 
 /// The `authorization` header value for a request.
-pub fn authorization(method: &str, path: &str, date: &str, access_key_id: &str, secret: &str) -> String {
+pub fn authorization(
+    method: &str,
+    path: &str,
+    date: &str,
+    access_key_id: &str,
+    secret: &str,
+) -> String {
     format!("SIM {access_key_id}:{}", sign(method, path, date, secret))
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> SimResponse {
-    SimResponse::json(status, &json!({"error": {"code": code, "message": message}}))
+    SimResponse::json(
+        status,
+        &json!({"error": {"code": code, "message": message}}),
+    )
 }
 
 fn estate_error(e: &EstateError) -> SimResponse {
@@ -102,18 +111,34 @@ impl Frontend for TestingFrontend {
 
     fn verify(&self, ctx: &Ctx, req: &SimRequest) -> Result<AuthIdentity, SimResponse> {
         let Some(auth) = req.header("authorization") else {
-            return Err(error(StatusCode::UNAUTHORIZED, "MissingAuth", "no authorization header"));
+            return Err(error(
+                StatusCode::UNAUTHORIZED,
+                "MissingAuth",
+                "no authorization header",
+            ));
         };
         let Some((ak, sig)) = auth.strip_prefix("SIM ").and_then(|s| s.split_once(':')) else {
-            return Err(error(StatusCode::UNAUTHORIZED, "MissingAuth", "bad authorization header"));
+            return Err(error(
+                StatusCode::UNAUTHORIZED,
+                "MissingAuth",
+                "bad authorization header",
+            ));
         };
         let Some(id) = ctx.auth(NAME, ak) else {
-            return Err(error(StatusCode::UNAUTHORIZED, "InvalidAccessKeyId", "unknown access key"));
+            return Err(error(
+                StatusCode::UNAUTHORIZED,
+                "InvalidAccessKeyId",
+                "unknown access key",
+            ));
         };
         let date = req.header("x-sim-date").unwrap_or("");
         let want = sign(req.method.as_str(), req.path(), date, id.secret.expose());
         if want != sig {
-            return Err(error(StatusCode::FORBIDDEN, "SignatureDoesNotMatch", "signature mismatch"));
+            return Err(error(
+                StatusCode::FORBIDDEN,
+                "SignatureDoesNotMatch",
+                "signature mismatch",
+            ));
         }
         Ok(id)
     }
@@ -124,11 +149,18 @@ impl Frontend for TestingFrontend {
         let scope = Scope::new(NAME, &auth.account, p("region"));
         let e = &ctx.estate;
         match action.as_str() {
-            "Hello" => SimResponse::json(StatusCode::OK, &json!({"hello": "world", "account": auth.account})),
+            "Hello" => SimResponse::json(
+                StatusCode::OK,
+                &json!({"hello": "world", "account": auth.account}),
+            ),
             "ListInstances" => {
                 let offset = p("offset").parse().unwrap_or(0);
                 let limit = p("limit").parse().unwrap_or(100);
-                match e.instances(&scope, &Filter::default(), &PageReq::Offset { offset, limit }) {
+                match e.instances(
+                    &scope,
+                    &Filter::default(),
+                    &PageReq::Offset { offset, limit },
+                ) {
                     Ok(l) => SimResponse::json(
                         StatusCode::OK,
                         &json!({
@@ -152,7 +184,10 @@ impl Frontend for TestingFrontend {
                 let first = e.with_region(&scope, |r| {
                     (
                         r.images.keys().next().cloned().unwrap_or_default(),
-                        r.instance_types.first().map(|t| t.id.clone()).unwrap_or_default(),
+                        r.instance_types
+                            .first()
+                            .map(|t| t.id.clone())
+                            .unwrap_or_default(),
                     )
                 });
                 let (image_id, instance_type) = match first {
@@ -175,23 +210,35 @@ impl Frontend for TestingFrontend {
                 Ok(()) => SimResponse::json(StatusCode::OK, &json!({"deleted": true})),
                 Err(err) => estate_error(&err),
             },
-            other => error(StatusCode::BAD_REQUEST, "UnknownAction", &format!("unknown action {other}")),
+            other => error(
+                StatusCode::BAD_REQUEST,
+                "UnknownAction",
+                &format!("unknown action {other}"),
+            ),
         }
     }
 
     fn throttle_response(&self, _ctx: &Ctx, _req: &SimRequest, _action: &str) -> SimResponse {
-        error(StatusCode::TOO_MANY_REQUESTS, "Throttled", "rate exceeded").with_header("retry-after", "1")
+        error(StatusCode::TOO_MANY_REQUESTS, "Throttled", "rate exceeded")
+            .with_header("retry-after", "1")
     }
 
     fn server_error_response(&self, _ctx: &Ctx, _req: &SimRequest, _action: &str) -> SimResponse {
-        error(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "try again")
+        error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "try again",
+        )
     }
 
     fn expired_response(&self, ctx: &Ctx, _req: &SimRequest, _action: &str) -> SimResponse {
         error(
             StatusCode::UNAUTHORIZED,
             "RequestExpired",
-            &format!("request time too far from server time {}", ctx.now().timestamp()),
+            &format!(
+                "request time too far from server time {}",
+                ctx.now().timestamp()
+            ),
         )
     }
 }
