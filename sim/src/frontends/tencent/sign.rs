@@ -225,7 +225,14 @@ pub(crate) fn parse_cos(req: &SimRequest) -> Option<CosAuth> {
 }
 
 /// The COS `HttpString`, `StringToSign` and signature of `req` for `auth`.
-pub(crate) fn cos_signature(req: &SimRequest, auth: &CosAuth, secret_key: &str) -> String {
+/// With `host_without_port`, a signed `host` is taken without its port
+/// (the SDKs sign the URL's host name when they do not set `Host`).
+pub(crate) fn cos_signature(
+    req: &SimRequest,
+    auth: &CosAuth,
+    secret_key: &str,
+    host_without_port: bool,
+) -> String {
     // Query names and values, encoded strictly, keys lower case; the
     // signature's own parameters never take part.
     let mut params: Vec<(String, String)> = Vec::new();
@@ -240,7 +247,10 @@ pub(crate) fn cos_signature(req: &SimRequest, auth: &CosAuth, secret_key: &str) 
     for (name, value) in req.headers.iter() {
         let ek = percent_encode_strict(name.as_str()).to_ascii_lowercase();
         if auth.header_list.contains(&ek) {
-            let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            let mut v = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            if host_without_port && ek == "host" {
+                v = req.host.clone();
+            }
             headers.push((ek, percent_encode_strict(&v)));
         }
     }
@@ -369,10 +379,11 @@ mod tests {
             signature: String::new(),
             presigned: false,
         };
-        let s1 = cos_signature(&req, &auth, "secret");
+        let s1 = cos_signature(&req, &auth, "secret", false);
+        assert_eq!(cos_signature(&req, &auth, "secret", true), s1);
         assert_eq!(s1.len(), 40);
         auth.param_list.clear();
-        assert_ne!(cos_signature(&req, &auth, "secret"), s1);
+        assert_ne!(cos_signature(&req, &auth, "secret", false), s1);
         assert_eq!(auth.window(), Some((1_700_000_000, 1_700_000_600)));
     }
 }
