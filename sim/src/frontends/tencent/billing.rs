@@ -139,6 +139,8 @@ fn bill_detail(c: &Call) -> R {
         .checked_add_months(chrono::Months::new(1))
         .unwrap_or(month);
     let mut lines = c.estate().cost_lines(NAME, c.account(), month, next)?;
+    // A line belongs to the month its period starts in (as the estate's totals count).
+    lines.retain(|l| l.period_start >= month);
     if let Some(rid) = c.params.str("ResourceId").filter(|s| !s.is_empty()) {
         lines.retain(|l| l.resource_id.as_deref() == Some(rid.as_str()));
     }
