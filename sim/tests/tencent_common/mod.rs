@@ -20,6 +20,7 @@ pub fn sha256_hex(b: &[u8]) -> String {
 }
 
 /// The Authorization header of a POST JSON call (signed headers content-type;host).
+#[allow(clippy::too_many_arguments)]
 pub fn tc3_authorization(
     secret_id: &str,
     secret_key: &str,
