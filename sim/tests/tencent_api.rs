@@ -317,6 +317,7 @@ async fn run_instances_is_idempotent_and_resources_round_trip() {
     let zone = format!("{}-4", api.region);
     let req = json!({"ImageId": image, "InstanceType": "S5.MEDIUM4", "Placement": {"Zone": zone},
                      "ClientToken": "tok-1", "InstanceName": "web",
+                     "DataDisks": [{"DiskSize": 50, "DiskType": "CLOUD_SSD"}],
                      "TagSpecification": [{"ResourceType": "instance", "Tags": [{"Key": "env", "Value": "test"}]}]});
     let (_, a) = api.call("cvm", "RunInstances", req.clone()).await;
     let (_, b) = api.call("cvm", "RunInstances", req).await;
@@ -338,6 +339,27 @@ async fn run_instances_is_idempotent_and_resources_round_trip() {
     assert_eq!(v["Response"]["TotalCount"], 1);
     assert_eq!(v["Response"]["InstanceSet"][0]["CPU"], 2);
     assert_eq!(v["Response"]["InstanceSet"][0]["Memory"], 4);
+    let data = v["Response"]["InstanceSet"][0]["DataDisks"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        data.len(),
+        1,
+        "one data disk even after the retried RunInstances: {v}"
+    );
+    assert_eq!(
+        (data[0]["DiskSize"].as_u64(), data[0]["DiskType"].as_str()),
+        (Some(50), Some("CLOUD_SSD"))
+    );
+    let (_, v) = api
+        .call(
+            "cbs",
+            "DescribeDisks",
+            json!({"Filters": [{"Name": "instance-id", "Values": [id]}]}),
+        )
+        .await;
+    assert_eq!(v["Response"]["TotalCount"], 2, "system and data disk: {v}");
     // Disk create, attach, detach, terminate.
     let (_, v) = api
         .call("cbs", "CreateDisks", json!({"Placement": {"Zone": zone}, "DiskChargeType": "POSTPAID_BY_HOUR",

@@ -374,9 +374,71 @@ fn run_instances(c: &Call) -> R {
             }),
         };
         let inst = c.estate().create_instance(&scope, spec)?;
+        if token.is_none() || !data_disks_exist(c, &scope, &inst.id) {
+            create_data_disks(c, &scope, &inst, &p.list("DataDisks"))?;
+        }
         ids.push(inst.id);
     }
     Ok(json!({"InstanceIdSet": ids}))
+}
+
+fn data_disks_exist(c: &Call, scope: &Scope, id: &str) -> bool {
+    c.estate()
+        .with_region(scope, |r| {
+            r.volumes
+                .values()
+                .any(|v| !v.is_system && v.instance_id.as_deref() == Some(id))
+        })
+        .unwrap_or(false)
+}
+
+/// `DataDisks` of `RunInstances`: created with the instance and attached to it.
+fn create_data_disks(
+    c: &Call,
+    scope: &Scope,
+    inst: &Instance,
+    disks: &[super::params::Params],
+) -> Result<(), Handled> {
+    for (n, d) in disks.iter().enumerate() {
+        let size = d
+            .u64("DiskSize")?
+            .ok_or_else(|| ApiError::missing("DataDisks.DiskSize"))?;
+        let v = c.estate().create_volume(
+            scope,
+            crate::estate::NewVolume {
+                name: d
+                    .str("DiskName")
+                    .unwrap_or_else(|| format!("{}-data{}", inst.name, n + 1)),
+                zone: Some(inst.zone.clone()),
+                size_gib: size,
+                volume_type: Some(d.str("DiskType").unwrap_or_else(|| "CLOUD_PREMIUM".into())),
+                charge_type: inst.charge_type,
+                tags: Tags::new(),
+                client_token: None,
+            },
+        )?;
+        // Attached from the start (the estate's attach wants a booted instance).
+        let device = format!(
+            "/dev/vd{}",
+            (b'b' + u8::try_from(n % 24).unwrap_or(0)) as char
+        );
+        let now = c.ctx.now();
+        c.estate().write(|data| {
+            if let Some(vol) = data
+                .accounts
+                .iter_mut()
+                .filter(|a| a.provider == scope.provider && a.id == scope.account)
+                .filter_map(|a| a.regions.get_mut(&scope.region))
+                .find_map(|r| r.volumes.get_mut(&v.id))
+            {
+                vol.instance_id = Some(inst.id.clone());
+                vol.device = Some(device.clone());
+                vol.state = crate::estate::VolumeState::InUse;
+                vol.state_since = now;
+            }
+        });
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy)]

@@ -197,8 +197,10 @@ impl Frontend for TencentApi {
         host_service(host).is_some()
     }
 
-    fn cert_names(&self, _regions: &[String]) -> Vec<String> {
-        vec!["*.tencentcloudapi.com".into()]
+    fn cert_names(&self, regions: &[String]) -> Vec<String> {
+        let mut v = vec!["*.tencentcloudapi.com".to_string()];
+        v.extend(regions.iter().map(|r| format!("*.{r}.tencentcloudapi.com")));
+        v
     }
 
     fn setup(&self, estate: &Estate) {
