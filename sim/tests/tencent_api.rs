@@ -619,3 +619,60 @@ async fn cam_billing_and_sts() {
     assert_eq!(v["Response"]["AccountId"], acct.as_str());
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn legacy_v1_signature_get_is_verified() {
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    let sim = start(3).await;
+    let api = Api::new(&sim);
+    let ts = sim.clock().now().timestamp().to_string();
+    let mut params = [
+        ("Action", "DescribeInstances".to_string()),
+        ("Limit", "2".to_string()),
+        ("Nonce", "4711".to_string()),
+        ("Region", api.region.clone()),
+        ("SecretId", api.id.clone()),
+        ("Timestamp", ts),
+        ("Version", "2017-03-12".to_string()),
+    ];
+    params.sort();
+    let q = params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut m = Hmac::<sha1::Sha1>::new_from_slice(api.key.as_bytes()).unwrap();
+    m.update(format!("GETcvm.tencentcloudapi.com/?{q}").as_bytes());
+    let sig = base64::engine::general_purpose::STANDARD.encode(m.finalize().into_bytes());
+    let enc = |s: &str| {
+        s.replace('+', "%2B")
+            .replace('/', "%2F")
+            .replace('=', "%3D")
+    };
+    for (sig, want) in [
+        (sig.clone(), ""),
+        (format!("x{sig}"), "AuthFailure.SignatureFailure"),
+    ] {
+        let url = format!(
+            "http://cvm.tencentcloudapi.com:{}/?{q}&Signature={}",
+            sim.addr().port(),
+            enc(&sig)
+        );
+        let v: serde_json::Value = api
+            .client
+            .get(url)
+            .header("host", "cvm.tencentcloudapi.com")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(code(&v), want, "{v}");
+        if want.is_empty() {
+            assert_eq!(v["Response"]["InstanceSet"].as_array().unwrap().len(), 2);
+        }
+    }
+    sim.shutdown().await;
+}

@@ -54,9 +54,9 @@ def fail(msg):
     sys.exit(1)
 
 
-def profile(method="POST"):
+def profile(method="POST", sign="TC3-HMAC-SHA256"):
     hp = HttpProfile(endpoint=API, protocol="http", reqTimeout=30, reqMethod=method)
-    return ClientProfile(httpProfile=hp)
+    return ClientProfile(httpProfile=hp, signMethod=sign)
 
 
 cred = credential.Credential(SID, SKEY)
@@ -258,6 +258,15 @@ def more_api_checks():
     if len(g.SubnetSet) != 1 or g.SubnetSet[0].VpcId != vpcs.VpcSet[0].VpcId:
         fail("DescribeSubnets over GET: %s" % g.to_json_string())
     ok("DescribeSubnets over GET with Filters and Limit")
+    # The legacy signature (v1), form POST and GET.
+    for method, sign in (("POST", "HmacSHA256"), ("GET", "HmacSHA1")):
+        legacy = cvm_client.CvmClient(cred, REGION, profile(method, sign))
+        lreq = cvm_models.DescribeInstancesRequest()
+        lreq.Limit = 2
+        got = legacy.DescribeInstances(lreq)
+        if len(got.InstanceSet) != 2:
+            fail("v1 %s %s: %s" % (method, sign, got.to_json_string()))
+    ok("legacy v1 signature (HmacSHA256 POST, HmacSHA1 GET)")
     groups = cam.ListGroups(cam_models.ListGroupsRequest())
     rreq = cam_models.DescribeRoleListRequest()
     rreq.Page, rreq.Rp = 1, 20

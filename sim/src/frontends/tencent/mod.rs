@@ -98,6 +98,66 @@ fn host_region(host: &str) -> Option<&str> {
     (!region.is_empty() && !region.contains('.')).then_some(region)
 }
 
+/// The service an action belongs to (for v1-signed calls on the frontend's
+/// own port, where neither the host nor a credential scope names it).
+fn service_of_action(action: &str) -> Option<&'static str> {
+    const CVM: &[&str] = &[
+        "DescribeRegions",
+        "DescribeZones",
+        "DescribeInstances",
+        "RunInstances",
+        "StartInstances",
+        "StopInstances",
+        "RebootInstances",
+        "TerminateInstances",
+        "DescribeImages",
+        "DescribeInstanceTypeConfigs",
+    ];
+    const CBS: &[&str] = &[
+        "DescribeDisks",
+        "CreateDisks",
+        "AttachDisks",
+        "DetachDisks",
+        "TerminateDisks",
+    ];
+    const CAM: &[&str] = &[
+        "ListUsers",
+        "GetUser",
+        "AddUser",
+        "DeleteUser",
+        "ListGroups",
+        "DescribeRoleList",
+        "ListPolicies",
+        "ListAttachedUserAllPolicies",
+        "ListAttachedGroupPolicies",
+        "ListAttachedRolePolicies",
+        "AttachUserPolicy",
+        "DetachUserPolicy",
+        "ListAccessKeys",
+    ];
+    const BILLING: &[&str] = &["DescribeAccountBalance", "DescribeBillDetail"];
+    const STS: &[&str] = &["GetCallerIdentity", "AssumeRole"];
+    Some(if CVM.contains(&action) {
+        "cvm"
+    } else if CBS.contains(&action) {
+        "cbs"
+    } else if CAM.contains(&action) {
+        "cam"
+    } else if BILLING.contains(&action) {
+        "billing"
+    } else if STS.contains(&action) {
+        "sts"
+    } else if action.contains("Vpc")
+        || action.contains("Subnet")
+        || action.contains("SecurityGroup")
+        || action.contains("Address")
+    {
+        "vpc"
+    } else {
+        return None;
+    })
+}
+
 impl TencentApi {
     fn service(&self, req: &SimRequest) -> Option<String> {
         if let Some(s) = host_service(&req.host) {
@@ -106,6 +166,94 @@ impl TencentApi {
         req.header("authorization")
             .and_then(sign::parse_tc3)
             .map(|a| a.service)
+            .or_else(|| service_of_action(&self.action(req)).map(str::to_string))
+    }
+
+    /// The parameters of a v1-signed call (query for GET, form body otherwise).
+    fn v1_params(req: &SimRequest) -> Vec<(String, String)> {
+        if req.method == http::Method::GET {
+            req.query_pairs()
+        } else {
+            req.form()
+        }
+    }
+
+    /// Find the caller's identity; checks the token of temporary credentials.
+    #[allow(clippy::result_large_err)] // the error is the response itself
+    fn identity(
+        &self,
+        ctx: &Ctx,
+        secret_id: &str,
+        token: Option<&str>,
+    ) -> Result<AuthIdentity, SimResponse> {
+        let fail = |code: &str, msg: &str| api_error(ctx, &ApiError::new(code, msg));
+        match self.temp.lookup(ctx, secret_id) {
+            Some((id, want)) => {
+                if token != Some(want.as_str()) {
+                    return Err(fail(
+                        "AuthFailure.TokenFailure",
+                        "The token of the temporary credential is invalid.",
+                    ));
+                }
+                Ok(id)
+            }
+            None => ctx.auth(NAME, secret_id).ok_or_else(|| {
+                fail(
+                    "AuthFailure.SecretIdNotFound",
+                    "The SecretId is not found, please ensure that your SecretId is correct.",
+                )
+            }),
+        }
+    }
+
+    /// Verify a legacy (v1, `Signature` parameter) request.
+    #[allow(clippy::result_large_err)] // the error is the response itself
+    fn verify_v1(&self, ctx: &Ctx, req: &SimRequest) -> Result<AuthIdentity, SimResponse> {
+        let fail = |code: &str, msg: &str| api_error(ctx, &ApiError::new(code, msg));
+        let params = Self::v1_params(req);
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let (Some(secret_id), Some(sig)) = (get("SecretId"), get("Signature")) else {
+            return Err(fail(
+                "MissingParameter",
+                "The request is missing `SecretId` or `Signature`.",
+            ));
+        };
+        let sha256 = match get("SignatureMethod") {
+            None | Some("HmacSHA1") => false,
+            Some("HmacSHA256") => true,
+            Some(_) => {
+                return Err(fail(
+                    "InvalidParameterValue",
+                    "SignatureMethod must be HmacSHA1 or HmacSHA256.",
+                ));
+            }
+        };
+        let Some(time) = self.request_time(req) else {
+            return Err(fail(
+                "MissingParameter",
+                "The request is missing a valid `Timestamp`.",
+            ));
+        };
+        let identity = self.identity(ctx, secret_id, get("Token"))?;
+        if (time - ctx.now()).num_seconds().abs() > MAX_SKEW_SECS {
+            return Err(self.expired_response(ctx, req, ""));
+        }
+        let host = req.header("host").unwrap_or(&req.host);
+        let want = sign::v1_signature(
+            req.method.as_str(),
+            host,
+            req.path(),
+            &params,
+            identity.secret.expose(),
+            sha256,
+        );
+        if !sign::same(&want, sig) {
+            return Err(fail(
+                "AuthFailure.SignatureFailure",
+                "The provided credentials could not be validated. Please check your signature is correct.",
+            ));
+        }
+        Ok(identity)
     }
 }
 
@@ -235,6 +383,9 @@ impl Frontend for TencentApi {
     fn verify(&self, ctx: &Ctx, req: &SimRequest) -> Result<AuthIdentity, SimResponse> {
         let fail = |code: &str, msg: &str| api_error(ctx, &ApiError::new(code, msg));
         let Some(header) = req.header("authorization") else {
+            if Self::v1_params(req).iter().any(|(k, _)| k == "Signature") {
+                return self.verify_v1(ctx, req);
+            }
             return Err(fail(
                 "AuthFailure.InvalidAuthorization",
                 "The Authorization header is missing.",
@@ -258,26 +409,7 @@ impl Frontend for TencentApi {
                 "The value of `X-TC-Timestamp` is not a valid Unix time.",
             ));
         };
-        let identity = match self.temp.lookup(ctx, &auth.secret_id) {
-            Some((id, token)) => {
-                if req.header("x-tc-token") != Some(token.as_str()) {
-                    return Err(fail(
-                        "AuthFailure.TokenFailure",
-                        "The token of the temporary credential is invalid.",
-                    ));
-                }
-                id
-            }
-            None => match ctx.auth(NAME, &auth.secret_id) {
-                Some(id) => id,
-                None => {
-                    return Err(fail(
-                        "AuthFailure.SecretIdNotFound",
-                        "The SecretId is not found, please ensure that your SecretId is correct.",
-                    ));
-                }
-            },
-        };
+        let identity = self.identity(ctx, &auth.secret_id, req.header("x-tc-token"))?;
         if (time - ctx.now()).num_seconds().abs() > MAX_SKEW_SECS {
             return Err(self.expired_response(ctx, req, ""));
         }
@@ -383,9 +515,7 @@ impl TencentApi {
             .map(str::to_string)
             .or_else(|| params.str("Region"))
             .or_else(|| host_region(&req.host).map(str::to_string));
-        let session = req
-            .header("x-tc-token")
-            .and_then(|_| self.temp.session(ctx, &auth.access_key_id));
+        let session = self.temp.session(ctx, &auth.access_key_id);
         let call = Call {
             ctx,
             auth,

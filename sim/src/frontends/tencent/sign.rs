@@ -143,6 +143,44 @@ pub(crate) fn tc3_signature(
     hex::encode(hmac256(&k_signing, string_to_sign.as_bytes()))
 }
 
+/// The legacy (v1) signature: `HmacSHA1` or `HmacSHA256` over
+/// `METHOD + host + path + "?" + sorted "k=v" pairs` (raw values, `_` in
+/// names written as `.`, `Signature` excluded), base64.
+pub(crate) fn v1_signature(
+    method: &str,
+    host: &str,
+    path: &str,
+    params: &[(String, String)],
+    secret_key: &str,
+    sha256: bool,
+) -> String {
+    use base64::Engine as _;
+    let mut pairs: Vec<(String, &str)> = params
+        .iter()
+        .filter(|(k, _)| k != "Signature")
+        .map(|(k, v)| (k.replace('_', "."), v.as_str()))
+        .collect();
+    pairs.sort();
+    let query = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let text = format!("{method}{host}{path}?{query}");
+    let mac = if sha256 {
+        hmac256(secret_key.as_bytes(), text.as_bytes())
+    } else {
+        match Hmac::<Sha1>::new_from_slice(secret_key.as_bytes()) {
+            Ok(mut m) => {
+                m.update(text.as_bytes());
+                m.finalize().into_bytes().to_vec()
+            }
+            Err(_) => Vec::new(),
+        }
+    };
+    base64::engine::general_purpose::STANDARD.encode(mac)
+}
+
 /// Compare two strings without an early exit.
 pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
@@ -345,6 +383,35 @@ mod tests {
         );
         assert_ne!(sig2, auth.signature);
         assert!(!same(&sig2, &auth.signature));
+    }
+
+    #[test]
+    fn v1_signature_matches_the_documented_example() {
+        // Tencent's "Signature" (v1) document: GET cvm.tencentcloudapi.com,
+        // DescribeInstances with these parameters, HmacSHA1.
+        let params: Vec<(String, String)> = [
+            ("Action", "DescribeInstances"),
+            ("InstanceIds.0", "ins-09dx96dg"),
+            ("Limit", "20"),
+            ("Nonce", "11886"),
+            ("Offset", "0"),
+            ("Region", "ap-guangzhou"),
+            ("SecretId", "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE"),
+            ("Timestamp", "1465185768"),
+            ("Version", "2017-03-12"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let sig = v1_signature(
+            "GET",
+            "cvm.tencentcloudapi.com",
+            "/",
+            &params,
+            "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE",
+            false,
+        );
+        assert_eq!(sig, "EliP9YW3pW28FpsEdkXt/+WcGeI=");
     }
 
     #[test]
