@@ -231,6 +231,10 @@ async fn errors_have_the_documented_shapes() {
     assert_eq!(code(&v), "InvalidDiskId.NotFound", "{v}");
     let (_, v) = api.call("cam", "GetUser", json!({"Name": "nobody"})).await;
     assert_eq!(code(&v), "ResourceNotFound.UserNotExist", "{v}");
+    let (_, v) = api
+        .call("cvm", "DescribeInstances", json!({"InstanceID": ["ins-1"]}))
+        .await;
+    assert_eq!(code(&v), "UnknownParameter", "{v}");
     let (_, v) = api.call("cvm", "NoSuchThing", json!({})).await;
     assert_eq!(code(&v), "InvalidAction", "{v}");
     let (_, v) = api

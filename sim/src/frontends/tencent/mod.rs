@@ -22,6 +22,7 @@ mod cbs;
 mod cos;
 mod cvm;
 mod errors;
+mod known;
 mod params;
 mod sign;
 mod sts;
@@ -510,6 +511,14 @@ impl TencentApi {
         } else {
             Params::from_json(&req.body)?
         };
+        if let serde_json::Value::Object(m) = &params.0 {
+            if let Some(bad) = known::unknown(&service, &action, m.keys().map(String::as_str)) {
+                return Err(ApiError::new(
+                    "UnknownParameter",
+                    &format!("The parameter `{bad}` is not recognized."),
+                ));
+            }
+        }
         let region = req
             .header("x-tc-region")
             .map(str::to_string)
