@@ -423,6 +423,37 @@ mod tests {
         );
     }
 
+    /// A vector computed by cos-python-sdk-v5 1.9.44 (`CosS3Auth`, time fixed
+    /// at 1700000000): GET with a Range header and a versionId parameter.
+    #[test]
+    fn cos_signature_matches_the_python_sdk() {
+        let host = "b-1250000000.cos.ap-guangzhou.myqcloud.com";
+        let mut h = HeaderMap::new();
+        h.insert("host", HeaderValue::from_static(host));
+        h.insert("range", HeaderValue::from_static("bytes=0-4"));
+        h.insert("user-agent", HeaderValue::from_static("not signed"));
+        let mut req = SimRequest::new(
+            Method::GET,
+            host,
+            "/dir/a%20b.txt?versionId=x+y",
+            h,
+            Bytes::new(),
+        );
+        let value = "q-sign-algorithm=sha1&q-ak=AKIDexample&q-sign-time=1699999940;1700000600&q-key-time=1699999940;1700000600&q-header-list=host;range&q-url-param-list=versionid&q-signature=0f9dabd1ca0b4b800cf5f3cf8051016a2b02abad";
+        req.headers
+            .insert("authorization", HeaderValue::from_static(value));
+        let auth = parse_cos(&req).unwrap();
+        assert!(!auth.presigned);
+        assert_eq!(
+            cos_signature(&req, &auth, "secretkey", false),
+            auth.signature
+        );
+        assert_ne!(
+            cos_signature(&req, &auth, "otherkey", false),
+            auth.signature
+        );
+    }
+
     #[test]
     fn cos_signature_round_trip() {
         let mut h = HeaderMap::new();
