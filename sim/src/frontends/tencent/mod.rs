@@ -353,8 +353,28 @@ impl Frontend for TencentApi {
     }
 
     fn setup(&self, estate: &Estate) {
-        // Vendor id styles: ins-, disk-, img-, vpc-, subnet-, sg-, eip- + 8.
-        estate.set_id_fn(NAME, crate::estate::ids::default_id_fn(NAME));
+        // Vendor id styles: ins-, disk-, img-, vpc-, subnet-, sg-, eip- and
+        // 8 characters of [0-9a-z]; accounts, users, keys as the default style.
+        use crate::estate::ResourceKind as K;
+        const STYLES: &[(K, &str)] = &[
+            (K::Instance, "ins-"),
+            (K::Volume, "disk-"),
+            (K::Image, "img-"),
+            (K::Vpc, "vpc-"),
+            (K::Subnet, "subnet-"),
+            (K::SecurityGroup, "sg-"),
+            (K::SecurityRule, "sgr-"),
+            (K::PublicIp, "eip-"),
+        ];
+        estate.set_id_fn(
+            NAME,
+            crate::estate::ids::prefixed(
+                STYLES,
+                b"0123456789abcdefghijklmnopqrstuvwxyz",
+                8,
+                crate::estate::ids::default_id_fn(NAME),
+            ),
+        );
     }
 
     fn action(&self, req: &SimRequest) -> String {
