@@ -528,6 +528,13 @@ fn describe_images(c: &Call) -> R {
     let (offset, limit) = c.params.offset_limit(20)?;
     let ids = c.params.strings("ImageIds");
     let filters = c.params.filters();
+    if !ids.is_empty() && !filters.is_empty() {
+        return Err(ApiError::new(
+            "InvalidParameter.InvalidParameterCoexistImageIdsFilters",
+            "`ImageIds` and `Filters` cannot be given together.",
+        )
+        .into());
+    }
     let all = c.estate().images(
         &scope,
         None,

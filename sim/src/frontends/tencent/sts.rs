@@ -23,7 +23,7 @@ pub(crate) struct Session {
     pub(crate) session_name: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Temp {
     identity: AuthIdentity,
     token: String,
@@ -33,9 +33,18 @@ struct Temp {
 
 /// Temporary credentials issued by `AssumeRole` (kept in the frontend; the
 /// estate's access keys are permanent ones).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct TempCreds {
     inner: Arc<Mutex<HashMap<String, Temp>>>,
+}
+
+impl std::fmt::Debug for TempCreds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the tokens or keys.
+        f.debug_struct("TempCreds")
+            .field("issued", &self.inner.lock().len())
+            .finish()
+    }
 }
 
 impl TempCreds {
