@@ -135,7 +135,13 @@ def main():
     term = cvm_models.TerminateInstancesRequest()
     term.InstanceIds = created
     cvm.TerminateInstances(term)
-    ok("TerminateInstances accepted")
+    for _ in range(100):
+        if cvm.DescribeInstances(dreq).TotalCount == 0:
+            break
+        time.sleep(0.1)
+    else:
+        fail("the terminated instance is still listed")
+    ok("TerminateInstances: the instance is gone")
     # A missing instance is the documented error, parsed by the SDK.
     try:
         bad = cvm_models.StartInstancesRequest()
@@ -218,8 +224,13 @@ def main():
         fail("multipart object size")
     ok("ranged get, copy_object, multipart upload")
     keys += ["copy.txt", "big.bin"]
-    for k in keys:
-        cos.delete_object(Bucket=bucket, Key=k)
+    cos.delete_object(Bucket=bucket, Key=keys[0])
+    res = cos.delete_objects(Bucket=bucket, Delete={"Object": [{"Key": k} for k in keys[1:]], "Quiet": "false"})
+    deleted = res.get("Deleted", [])
+    if isinstance(deleted, dict):
+        deleted = [deleted]
+    if sorted(d["Key"] for d in deleted) != sorted(keys[1:]):
+        fail("delete_objects: %r" % res)
     cos.delete_bucket(Bucket=bucket)
     ok("delete objects and bucket")
     print("%d checks passed" % checks)

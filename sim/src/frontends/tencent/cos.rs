@@ -112,6 +112,7 @@ fn action_of(req: &SimRequest) -> &'static str {
             Method::DELETE => "DeleteBucket",
             Method::HEAD => "HeadBucket",
             Method::GET if has_q(req, "uploads") => "ListMultipartUploads",
+            Method::POST if has_q(req, "delete") => "DeleteMultipleObjects",
             Method::GET => "ListObjects",
             _ => "Unknown",
         };
@@ -383,6 +384,7 @@ impl Frontend for TencentCos {
             "PutObject" => put_object(&r),
             "CopyObject" => copy_object(&r),
             "DeleteObject" => delete_object(&r),
+            "DeleteMultipleObjects" => delete_objects(&r),
             "InitiateMultipartUpload" => initiate(&r),
             "UploadPart" => upload_part(&r),
             "CompleteMultipartUpload" => complete(&r),
@@ -778,6 +780,49 @@ fn delete_object(r: &Req) -> SimResponse {
         Ok(_) => r.ok(StatusCode::NO_CONTENT),
         Err(e) => r.estate_err(&e),
     }
+}
+
+fn delete_objects(r: &Req) -> SimResponse {
+    let name = match r.bucket() {
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    let body = r.req.body_text().unwrap_or_default();
+    let objects = tag_text(body, "Object");
+    if objects.is_empty() || objects.len() > 1000 {
+        return r.err(
+            StatusCode::BAD_REQUEST,
+            "MalformedXML",
+            "The XML you provided was not well-formed.",
+        );
+    }
+    let quiet = tag_text(body, "Quiet")
+        .first()
+        .is_some_and(|q| q.trim() == "true");
+    let mut x = Xml::new().open("DeleteResult");
+    for o in objects {
+        let Some(key) = tag_text(&o, "Key").first().map(|k| unescape(k)) else {
+            return r.err(
+                StatusCode::BAD_REQUEST,
+                "MalformedXML",
+                "The XML you provided was not well-formed.",
+            );
+        };
+        match r.estate().delete_object(NAME, r.account(), &name, &key) {
+            Ok(_) if quiet => {}
+            Ok(_) => x = x.open("Deleted").elem("Key", &key).close("Deleted"),
+            Err(e) => {
+                let (_, code) = cos_from_estate(&e);
+                x = x
+                    .open("Error")
+                    .elem("Key", &key)
+                    .elem("Code", code)
+                    .elem("Message", &e.to_string())
+                    .close("Error");
+            }
+        }
+    }
+    r.xml(x.close("DeleteResult").finish())
 }
 
 fn initiate(r: &Req) -> SimResponse {

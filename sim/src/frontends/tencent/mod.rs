@@ -10,11 +10,43 @@
 //! credential's token `X-TC-Token`. Every answer is HTTP 200 with
 //! `{"Response": {..., "RequestId"}}`; errors carry `Response.Error.Code`.
 //!
+//! Legacy (v1, `Signature` parameter, HmacSHA1/HmacSHA256) requests are
+//! verified too. Request names the vendor SDK's models do not define are
+//! `UnknownParameter`. Actions:
+//!
+//! - CVM 2017-03-12: DescribeRegions, DescribeZones, DescribeInstances,
+//!   RunInstances (ClientToken, DataDisks, TagSpecification), StartInstances,
+//!   StopInstances (StopType, StoppedMode), RebootInstances,
+//!   TerminateInstances, DescribeImages, DescribeInstanceTypeConfigs.
+//! - CBS 2017-03-12: DescribeDisks, CreateDisks (ClientToken), AttachDisks,
+//!   DetachDisks, TerminateDisks.
+//! - VPC 2017-03-12: DescribeVpcs, CreateVpc, DeleteVpc, DescribeSubnets,
+//!   CreateSubnet, DeleteSubnet, DescribeSecurityGroups,
+//!   DescribeSecurityGroupPolicies, CreateSecurityGroup, DeleteSecurityGroup,
+//!   CreateSecurityGroupPolicies, DeleteSecurityGroupPolicies,
+//!   DescribeAddresses, AllocateAddresses, AssociateAddress,
+//!   DisassociateAddress, ReleaseAddresses.
+//! - CAM 2019-01-16: ListUsers, GetUser, AddUser, DeleteUser, ListGroups,
+//!   DescribeRoleList, ListPolicies, ListAttachedUserAllPolicies,
+//!   ListAttachedGroupPolicies, ListAttachedRolePolicies, AttachUserPolicy,
+//!   DetachUserPolicy, ListAccessKeys.
+//! - Billing 2018-07-09: DescribeAccountBalance, DescribeBillDetail.
+//! - STS 2018-08-13: GetCallerIdentity, AssumeRole (the temporary credentials
+//!   are then accepted here with `X-TC-Token` and by COS).
+//!
+//! List actions page with `Offset`/`Limit` (default 20, above 100 rejected)
+//! and report `TotalCount`; CAM pages with `Page`/`Rp`.
+//!
 //! **COS** ([`TencentCos`], id `tencent-cos`): hosts
 //! `{bucket}-{appid}.cos.{region}.myqcloud.com`, `cos.{region}.myqcloud.com`,
 //! `service.cos.myqcloud.com` (and the `tencentcos.cn` forms), or any host on
 //! its own port (path-style `/{bucket}-{appid}/key` there). XML API with the
-//! `q-sign-algorithm=sha1` signature; errors are XML with an HTTP status.
+//! `q-sign-algorithm=sha1` signature (Authorization header or presigned
+//! query); errors are XML with an HTTP status. Operations: GET service,
+//! PUT/DELETE/HEAD bucket, GET bucket (prefix, delimiter, marker, max-keys,
+//! encoding-type), HEAD/GET (Range)/PUT/DELETE object, PUT with
+//! `x-cos-copy-source`, POST `?delete`, multipart (`?uploads`,
+//! `?partNumber&uploadId`, complete, abort).
 
 mod billing;
 mod cam;
