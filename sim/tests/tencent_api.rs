@@ -680,3 +680,60 @@ async fn legacy_v1_signature_get_is_verified() {
     }
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn https_on_a_regional_host_without_x_tc_region() {
+    let sim = Sim::builder()
+        .seed(12)
+        .providers(&["tencent"])
+        .regions(2)
+        .instances_per_region(4)
+        .https(true)
+        .start()
+        .await
+        .unwrap();
+    let a = sim.accounts("tencent").remove(0);
+    let region = a.regions[1].clone();
+    let host = format!("cvm.{region}.tencentcloudapi.com");
+    let ca = reqwest::Certificate::from_pem(sim.ca_pem().unwrap().as_bytes()).unwrap();
+    let c = reqwest::Client::builder()
+        .resolve(&host, sim.addr())
+        .add_root_certificate(ca)
+        .build()
+        .unwrap();
+    let body = br#"{"Limit": 3}"#.to_vec();
+    let ts = sim.clock().now().timestamp();
+    let auth = tencent_common::tc3_authorization(
+        &a.access_key_id,
+        a.secret_access_key.expose(),
+        "cvm",
+        &host,
+        ts,
+        "application/json",
+        "",
+        "POST",
+        &body,
+    );
+    let v: serde_json::Value = c
+        .post(format!("https://{host}:{}/", sim.addr().port()))
+        .header("host", &host)
+        .header("content-type", "application/json")
+        .header("authorization", auth)
+        .header("x-tc-action", "DescribeInstances")
+        .header("x-tc-version", "2017-03-12")
+        .header("x-tc-timestamp", ts.to_string())
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(code(&v), "", "{v}");
+    assert_eq!(v["Response"]["TotalCount"], 4);
+    let zone = v["Response"]["InstanceSet"][0]["Placement"]["Zone"]
+        .as_str()
+        .unwrap();
+    assert!(zone.starts_with(&region), "{zone} not in {region}");
+    sim.shutdown().await;
+}
