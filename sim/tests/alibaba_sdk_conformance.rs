@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use multicloud_sim::Sim;
+use multicloud_sim::estate::Timings;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_python_sdks_talk_to_the_sim() {
@@ -28,6 +29,10 @@ async fn official_python_sdks_talk_to_the_sim() {
         .providers(&["alibaba"])
         .regions(1)
         .instances_per_region(25)
+        .timings(Timings {
+            gone_ms: 300,
+            ..Timings::default()
+        })
         .start()
         .await
         .unwrap();

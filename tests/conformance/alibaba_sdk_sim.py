@@ -42,18 +42,260 @@ def check(name, cond, detail=""):
         raise AssertionError(f"{name}: {detail}")
 
 
-def config():
-    return open_api_models.Config(
-        access_key_id=AK,
-        access_key_secret=SK,
+def config(ak=AK, sk=SK, token=None, algorithm=None):
+    c = open_api_models.Config(
+        access_key_id=ak,
+        access_key_secret=sk,
+        security_token=token,
         endpoint=RPC,
         protocol="http",
         region_id=REGION,
     )
+    if algorithm:
+        c.signature_algorithm = algorithm
+    return c
+
+
+def expect_error(name, code, fn):
+    try:
+        fn()
+    except Exception as e:  # the SDK's ClientException / ServerException
+        got = getattr(e, "code", "")
+        check(name, got == code, f"code={got} status={getattr(e, 'status_code', '')}")
+        return
+    check(name, False, "no error raised")
 
 
 def runtime():
     return util_models.RuntimeOptions(autoretry=False, max_attempts=0)
+
+
+def more_rpc(rt):
+    ecs = EcsClient(config())
+    vpc = VpcClient(config())
+
+    # The older HMAC-SHA1 RPC signature (signature_algorithm v2).
+    old = EcsClient(config(algorithm="v2"))
+    body = old.describe_instances_with_options(
+        ecs_models.DescribeInstancesRequest(region_id=REGION, page_size=3), rt).body
+    check("ecs (HMAC-SHA1 signature) DescribeInstances", len(body.instances.instance) == 3,
+          f"total={body.total_count}")
+    bad = EcsClient(config(sk=SK + "x"))
+    expect_error("wrong secret is SignatureDoesNotMatch", "SignatureDoesNotMatch",
+                 lambda: bad.describe_regions_with_options(ecs_models.DescribeRegionsRequest(), rt))
+    unknown = EcsClient(config(ak="LTAIunknownunknownunkn"))
+    expect_error("unknown key is InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.NotFound",
+                 lambda: unknown.describe_regions_with_options(ecs_models.DescribeRegionsRequest(), rt))
+    expect_error("PageSize 101 is rejected", "InvalidPageSize",
+                 lambda: ecs.describe_instances_with_options(
+                     ecs_models.DescribeInstancesRequest(region_id=REGION, page_size=101), rt))
+
+    # Zones.
+    zones = ecs.describe_zones_with_options(ecs_models.DescribeZonesRequest(region_id=REGION), rt).body
+    zone = zones.zones.zone[0].zone_id
+    check("ecs.DescribeZones", len(zones.zones.zone) >= 1, f"zones={[z.zone_id for z in zones.zones.zone]}")
+
+    # VPC, vSwitch, dependency violation.
+    v = vpc.create_vpc_with_options(vpc_models.CreateVpcRequest(
+        region_id=REGION, cidr_block="10.50.0.0/16", vpc_name="sdk-vpc"), rt).body
+    check("vpc.CreateVpc", v.vpc_id.startswith("vpc-"), v.vpc_id)
+    sw = vpc.create_vswitch_with_options(vpc_models.CreateVSwitchRequest(
+        region_id=REGION, vpc_id=v.vpc_id, zone_id=zone, cidr_block="10.50.1.0/24", v_switch_name="sdk-vsw"), rt).body
+    check("vpc.CreateVSwitch", sw.v_switch_id.startswith("vsw-"), sw.v_switch_id)
+    sws = vpc.describe_vswitches_with_options(vpc_models.DescribeVSwitchesRequest(
+        region_id=REGION, vpc_id=v.vpc_id), rt).body
+    check("vpc.DescribeVSwitches", sws.total_count == 1 and sws.v_switches.v_switch[0].zone_id == zone)
+    expect_error("vpc.DeleteVpc with vswitch", "DependencyViolation.VSwitch",
+                 lambda: vpc.delete_vpc_with_options(vpc_models.DeleteVpcRequest(region_id=REGION, vpc_id=v.vpc_id), rt))
+
+    # Security group and rules.
+    sg = ecs.create_security_group_with_options(ecs_models.CreateSecurityGroupRequest(
+        region_id=REGION, vpc_id=v.vpc_id, security_group_name="sdk-sg", description="d"), rt).body
+    check("ecs.CreateSecurityGroup", sg.security_group_id.startswith("sg-"), sg.security_group_id)
+    ecs.authorize_security_group_with_options(ecs_models.AuthorizeSecurityGroupRequest(
+        region_id=REGION, security_group_id=sg.security_group_id,
+        permissions=[ecs_models.AuthorizeSecurityGroupRequestPermissions(
+            ip_protocol="TCP", port_range="22/22", source_cidr_ip="10.0.0.0/8", policy="accept", priority="1")]), rt)
+    ecs.authorize_security_group_egress_with_options(ecs_models.AuthorizeSecurityGroupEgressRequest(
+        region_id=REGION, security_group_id=sg.security_group_id, ip_protocol="ALL", port_range="-1/-1",
+        dest_cidr_ip="0.0.0.0/0"), rt)
+    attr = ecs.describe_security_group_attribute_with_options(ecs_models.DescribeSecurityGroupAttributeRequest(
+        region_id=REGION, security_group_id=sg.security_group_id), rt).body
+    perms = attr.permissions.permission
+    check("ecs.DescribeSecurityGroupAttribute", len(perms) == 2 and
+          any(p.port_range == "22/22" and p.ip_protocol == "TCP" and p.direction == "ingress" for p in perms),
+          f"perms={[(p.direction, p.ip_protocol, p.port_range) for p in perms]}")
+    ecs.revoke_security_group_with_options(ecs_models.RevokeSecurityGroupRequest(
+        region_id=REGION, security_group_id=sg.security_group_id, ip_protocol="TCP", port_range="22/22",
+        source_cidr_ip="10.0.0.0/8"), rt)
+    ecs.revoke_security_group_egress_with_options(ecs_models.RevokeSecurityGroupEgressRequest(
+        region_id=REGION, security_group_id=sg.security_group_id, ip_protocol="ALL", port_range="-1/-1",
+        dest_cidr_ip="0.0.0.0/0"), rt)
+    attr = ecs.describe_security_group_attribute_with_options(ecs_models.DescribeSecurityGroupAttributeRequest(
+        region_id=REGION, security_group_id=sg.security_group_id), rt).body
+    check("ecs.RevokeSecurityGroup(Egress)", len(attr.permissions.permission) == 0)
+    sgs = ecs.describe_security_groups_with_options(ecs_models.DescribeSecurityGroupsRequest(
+        region_id=REGION, vpc_id=v.vpc_id), rt).body
+    check("ecs.DescribeSecurityGroups", sgs.total_count == 1)
+
+    # An instance in the new vSwitch, a disk and an EIP.
+    img = ecs.describe_images_with_options(ecs_models.DescribeImagesRequest(region_id=REGION), rt).body
+    itype = ecs.describe_instance_types_with_options(
+        ecs_models.DescribeInstanceTypesRequest(), rt).body.instance_types.instance_type[0].instance_type_id
+    iid = ecs.run_instances_with_options(ecs_models.RunInstancesRequest(
+        region_id=REGION, image_id=img.images.image[0].image_id, instance_type=itype, v_switch_id=sw.v_switch_id,
+        security_group_id=sg.security_group_id, instance_name="sdk-vm"), rt).body.instance_id_sets.instance_id_set[0]
+    wait_status(ecs, rt, iid, "Running")
+    ecs.stop_instance_with_options(ecs_models.StopInstanceRequest(instance_id=iid, stopped_mode="StopCharging"), rt)
+    st = wait_status(ecs, rt, iid, "Stopped")
+    check("ecs.StopInstance StopCharging", st.stopped_mode == "StopCharging", f"mode={st.stopped_mode}")
+    expect_error("ecs.StopInstance of a stopped instance", "IncorrectInstanceStatus",
+                 lambda: ecs.stop_instance_with_options(ecs_models.StopInstanceRequest(instance_id=iid), rt))
+    ecs.start_instance_with_options(ecs_models.StartInstanceRequest(instance_id=iid), rt)
+    wait_status(ecs, rt, iid, "Running")
+    ecs.reboot_instance_with_options(ecs_models.RebootInstanceRequest(instance_id=iid), rt)
+    wait_status(ecs, rt, iid, "Running")
+    check("ecs.Start/Stop/RebootInstance", True)
+
+    d = ecs.create_disk_with_options(ecs_models.CreateDiskRequest(
+        region_id=REGION, zone_id=zone, size=40, disk_category="cloud_essd", disk_name="sdk-disk",
+        client_token="sdk-disk-token"), rt).body
+    d2 = ecs.create_disk_with_options(ecs_models.CreateDiskRequest(
+        region_id=REGION, zone_id=zone, size=40, disk_category="cloud_essd", disk_name="sdk-disk",
+        client_token="sdk-disk-token"), rt).body
+    check("ecs.CreateDisk ClientToken", d.disk_id == d2.disk_id and d.disk_id.startswith("d-"), d.disk_id)
+    time_wait(lambda: disk_status(ecs, rt, d.disk_id) == "Available")
+    ecs.attach_disk_with_options(ecs_models.AttachDiskRequest(instance_id=iid, disk_id=d.disk_id), rt)
+    time_wait(lambda: disk_status(ecs, rt, d.disk_id) == "In_use")
+    check("ecs.AttachDisk", disk_status(ecs, rt, d.disk_id) == "In_use")
+    ecs.detach_disk_with_options(ecs_models.DetachDiskRequest(instance_id=iid, disk_id=d.disk_id), rt)
+    time_wait(lambda: disk_status(ecs, rt, d.disk_id) == "Available")
+    ecs.delete_disk_with_options(ecs_models.DeleteDiskRequest(disk_id=d.disk_id), rt)
+    expect_error("ecs.DeleteDisk twice", "InvalidDiskId.NotFound",
+                 lambda: ecs.delete_disk_with_options(ecs_models.DeleteDiskRequest(disk_id=d.disk_id), rt))
+
+    eip = vpc.allocate_eip_address_with_options(vpc_models.AllocateEipAddressRequest(region_id=REGION, bandwidth="5"), rt).body
+    check("vpc.AllocateEipAddress", eip.allocation_id.startswith("eip-") and eip.eip_address, eip.eip_address)
+    vpc.associate_eip_address_with_options(vpc_models.AssociateEipAddressRequest(
+        region_id=REGION, allocation_id=eip.allocation_id, instance_id=iid), rt)
+    inst = ecs.describe_instances_with_options(ecs_models.DescribeInstancesRequest(
+        region_id=REGION, instance_ids='["%s"]' % iid), rt).body.instances.instance[0]
+    check("instance shows its EIP", inst.eip_address.ip_address == eip.eip_address, inst.eip_address.ip_address)
+    eips = vpc.describe_eip_addresses_with_options(vpc_models.DescribeEipAddressesRequest(
+        region_id=REGION, allocation_id=eip.allocation_id), rt).body
+    check("vpc.DescribeEipAddresses", eips.eip_addresses.eip_address[0].instance_id == iid)
+    vpc.unassociate_eip_address_with_options(vpc_models.UnassociateEipAddressRequest(
+        region_id=REGION, allocation_id=eip.allocation_id, instance_id=iid), rt)
+    vpc.release_eip_address_with_options(vpc_models.ReleaseEipAddressRequest(
+        region_id=REGION, allocation_id=eip.allocation_id), rt)
+    check("vpc.Unassociate/ReleaseEipAddress", True)
+
+    ecs.delete_instance_with_options(ecs_models.DeleteInstanceRequest(instance_id=iid, force=True), rt)
+    time_wait(lambda: not ecs.describe_instances_with_options(ecs_models.DescribeInstancesRequest(
+        region_id=REGION, instance_ids='["%s"]' % iid), rt).body.instances.instance)
+    # Deletion is asynchronous: the group stays in use until the instance is gone.
+    for attempt in range(100):
+        try:
+            ecs.delete_security_group_with_options(ecs_models.DeleteSecurityGroupRequest(
+                region_id=REGION, security_group_id=sg.security_group_id), rt)
+            break
+        except Exception as e:
+            if getattr(e, "code", "") != "DependencyViolation" or attempt == 99:
+                raise
+            import time
+            time.sleep(0.1)
+    vpc.delete_vswitch_with_options(vpc_models.DeleteVSwitchRequest(region_id=REGION, v_switch_id=sw.v_switch_id), rt)
+    vpc.delete_vpc_with_options(vpc_models.DeleteVpcRequest(region_id=REGION, vpc_id=v.vpc_id), rt)
+    check("cleanup instance, security group, vswitch, vpc", True)
+
+    # RAM.
+    ram = RamClient(config())
+    u = ram.create_user_with_options(ram_models.CreateUserRequest(user_name="sdk-user", display_name="SDK"), rt).body
+    check("ram.CreateUser", u.user.user_name == "sdk-user", u.user.user_id)
+    expect_error("ram.CreateUser twice", "EntityAlreadyExists.User",
+                 lambda: ram.create_user_with_options(ram_models.CreateUserRequest(user_name="sdk-user"), rt))
+    g = ram.get_user_with_options(ram_models.GetUserRequest(user_name="sdk-user"), rt).body
+    check("ram.GetUser", g.user.display_name == "SDK")
+    pols = ram.list_policies_with_options(ram_models.ListPoliciesRequest(max_items=1000), rt).body.policies.policy
+    check("ram.ListPolicies", len(pols) >= 1, f"n={len(pols)}")
+    ram.attach_policy_to_user_with_options(ram_models.AttachPolicyToUserRequest(
+        policy_type=pols[0].policy_type, policy_name=pols[0].policy_name, user_name="sdk-user"), rt)
+    attached = ram.list_policies_for_user_with_options(
+        ram_models.ListPoliciesForUserRequest(user_name="sdk-user"), rt).body.policies.policy
+    check("ram.ListPoliciesForUser", [p.policy_name for p in attached] == [pols[0].policy_name])
+    expect_error("ram.DeleteUser with policy", "DeleteConflict.User.Policy",
+                 lambda: ram.delete_user_with_options(ram_models.DeleteUserRequest(user_name="sdk-user"), rt))
+    ram.detach_policy_from_user_with_options(ram_models.DetachPolicyFromUserRequest(
+        policy_type=pols[0].policy_type, policy_name=pols[0].policy_name, user_name="sdk-user"), rt)
+    ram.delete_user_with_options(ram_models.DeleteUserRequest(user_name="sdk-user"), rt)
+    expect_error("ram.GetUser deleted", "EntityNotExist.User",
+                 lambda: ram.get_user_with_options(ram_models.GetUserRequest(user_name="sdk-user"), rt))
+    groups = ram.list_groups_with_options(ram_models.ListGroupsRequest(), rt).body
+    roles = ram.list_roles_with_options(ram_models.ListRolesRequest(), rt).body.roles.role
+    check("ram.ListGroups/ListRoles", groups.is_truncated is False and len(roles) >= 1, f"roles={len(roles)}")
+    keys = ram.list_access_keys_with_options(ram_models.ListAccessKeysRequest(), rt).body
+    check("ram.ListAccessKeys", len(keys.access_keys.access_key) >= 1)
+
+    # STS AssumeRole, then the temporary key with its token.
+    from alibabacloud_sts20150401 import models as sts_models
+    sts = StsClient(config())
+    cred = sts.assume_role_with_options(sts_models.AssumeRoleRequest(
+        role_arn=roles[0].arn, role_session_name="sdk-session", duration_seconds=900), rt).body.credentials
+    check("sts.AssumeRole", cred.access_key_id.startswith("STS.") and cred.security_token, cred.access_key_id)
+    tmp = StsClient(config(ak=cred.access_key_id, sk=cred.access_key_secret, token=cred.security_token))
+    who = tmp.get_caller_identity_with_options(rt).body
+    check("temporary key works with its token", who.identity_type == "AssumedRoleUser", who.arn)
+    notoken = StsClient(config(ak=cred.access_key_id, sk=cred.access_key_secret))
+    expect_error("temporary key without token", "InvalidSecurityToken.MismatchWithAccessKey",
+                 lambda: notoken.get_caller_identity_with_options(rt))
+
+    # BSS bill with NextToken paging.
+    bss = BssClient(config())
+    import datetime
+    lines = 0
+    cycles = []
+    today = datetime.date.today().replace(day=1)
+    for back in range(0, 3):
+        m = (today.month - 1 - back) % 12 + 1
+        y = today.year + ((today.month - 1 - back) // 12)
+        cycles.append(f"{y:04d}-{m:02d}")
+    for cycle in cycles:
+        token = None
+        while True:
+            b = bss.describe_instance_bill_with_options(bss_models.DescribeInstanceBillRequest(
+                billing_cycle=cycle, max_results=2, next_token=token), rt).body
+            lines += len(b.data.items)
+            token = b.data.next_token
+            if not token:
+                break
+    check("bss.DescribeInstanceBill (NextToken)", lines >= 1, f"cycles={cycles} lines={lines}")
+
+
+def time_wait(cond, tries=100):
+    import time
+    for _ in range(tries):
+        if cond():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def wait_status(ecs, rt, iid, want):
+    import time
+    inst = None
+    for _ in range(100):
+        inst = ecs.describe_instances_with_options(ecs_models.DescribeInstancesRequest(
+            region_id=REGION, instance_ids='["%s"]' % iid), rt).body.instances.instance[0]
+        if inst.status == want:
+            return inst
+        time.sleep(0.05)
+    check(f"instance {iid} becomes {want}", False, f"status={inst.status if inst else None}")
+
+
+def disk_status(ecs, rt, did):
+    ds = ecs.describe_disks_with_options(ecs_models.DescribeDisksRequest(
+        region_id=REGION, disk_ids='["%s"]' % did), rt).body.disks.disk
+    return ds[0].status if ds else None
 
 
 def main():
@@ -172,6 +414,8 @@ def main():
     bal = bss.query_account_balance_with_options(rt).body
     check("bss.QueryAccountBalance", bal.success and bal.data.currency, f"currency={bal.data.currency}")
 
+    more_rpc(rt)
+
     # OSS (V1 and V4 signatures, path-style on the sim's OSS port).
     for label, auth in (("v1", oss2.Auth(AK, SK)), ("v4", oss2.AuthV4(AK, SK))):
         kw = {"region": REGION} if label == "v4" else {}
@@ -191,7 +435,34 @@ def main():
         import urllib.request
         with urllib.request.urlopen(url) as r:
             check(f"oss[{label}] presigned GET", r.read() == b"hello 1")
-        for k in keys:
+        head = bucket.head_object("dir/obj-2.txt")
+        check(f"oss[{label}] head object", head.etag and head.headers.get("x-oss-object-type") == "Normal",
+              f"etag={head.etag}")
+        part = bucket.get_object("dir/obj-4.txt", byte_range=(0, 4)).read()
+        check(f"oss[{label}] ranged get", part == b"hello", f"data={part!r}")
+        bucket.copy_object(name, "dir/obj-0.txt", "copy/obj-0.txt")
+        check(f"oss[{label}] copy object", bucket.get_object("copy/obj-0.txt").read() == b"hello 0")
+        up = bucket.init_multipart_upload("big/object.bin").upload_id
+        p1 = bucket.upload_part("big/object.bin", up, 1, b"a" * 100)
+        p2 = bucket.upload_part("big/object.bin", up, 2, b"b" * 50)
+        bucket.complete_multipart_upload("big/object.bin", up, [
+            oss2.models.PartInfo(1, p1.etag), oss2.models.PartInfo(2, p2.etag)])
+        big = bucket.get_object("big/object.bin").read()
+        check(f"oss[{label}] multipart upload", big == b"a" * 100 + b"b" * 50, f"len={len(big)}")
+        up2 = bucket.init_multipart_upload("big/aborted.bin").upload_id
+        bucket.abort_multipart_upload("big/aborted.bin", up2)
+        check(f"oss[{label}] abort multipart", True)
+        try:
+            bucket.get_object("missing/key")
+            check(f"oss[{label}] NoSuchKey", False, "no error")
+        except oss2.exceptions.NoSuchKey as e:
+            check(f"oss[{label}] NoSuchKey", e.status == 404 and e.code == "NoSuchKey", f"status={e.status}")
+        try:
+            bucket.delete_bucket()
+            check(f"oss[{label}] BucketNotEmpty", False, "no error")
+        except oss2.exceptions.BucketNotEmpty as e:
+            check(f"oss[{label}] BucketNotEmpty", e.status == 409)
+        for k in keys + ["copy/obj-0.txt", "big/object.bin"]:
             bucket.delete_object(k)
         bucket.delete_bucket()
         check(f"oss[{label}] delete bucket", True)

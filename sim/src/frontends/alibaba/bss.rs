@@ -16,7 +16,7 @@ pub(super) fn handle(rpc: &Rpc) -> SimResponse {
         "DescribeInstanceBill" => instance_bill(rpc),
         other => Err(rpc.err(
             404,
-            "InvalidAction.NotFound",
+            "InvalidApi.NotFound",
             &format!("Specified api is not found, please check your url and method. ({other})"),
         )),
     };
@@ -96,13 +96,7 @@ fn render_line(c: &CostLine, account: &str, cycle: &str) -> Value {
 
 fn instance_bill(rpc: &Rpc) -> R<SimResponse> {
     let cycle = rpc.need("BillingCycle")?;
-    let bad = |n: &str| {
-        rpc.err(
-            400,
-            "InvalidParameter",
-            &format!("The specified parameter \"{n}\" is not valid."),
-        )
-    };
+    let bad = |n: &str| rpc.invalid(n);
     let first = NaiveDate::parse_from_str(&format!("{cycle}-01"), "%Y-%m-%d")
         .map_err(|_| bad("BillingCycle"))?;
     let next = first

@@ -47,7 +47,7 @@ pub(super) fn handle(rpc: &Rpc) -> SimResponse {
         "RevokeSecurityGroupEgress" => sg_rules(rpc, Direction::Egress, false),
         other => Err(rpc.err(
             404,
-            "InvalidAction.NotFound",
+            "InvalidApi.NotFound",
             &format!("Specified api is not found, please check your url and method. ({other})"),
         )),
     };
@@ -331,11 +331,7 @@ fn run_instances(rpc: &Rpc) -> R<SimResponse> {
     let instance_type = rpc.need("InstanceType")?;
     let amount: usize = rpc.num("Amount")?.unwrap_or(1);
     if amount == 0 || amount > 100 {
-        return Err(rpc.err(
-            400,
-            "InvalidParameter.Amount",
-            "The specified parameter \"Amount\" is not valid.",
-        ));
+        return Err(rpc.invalid("Amount"));
     }
     let mut sgs = rpc.list("SecurityGroupIds")?;
     if let Some(s) = rpc.p("SecurityGroupId") {
@@ -521,10 +517,7 @@ fn create_disk(rpc: &Rpc) -> R<SimResponse> {
                 .zone,
         ),
         (None, None) => {
-            return Err(rpc
-                .need("ZoneId")
-                .err()
-                .unwrap_or_else(|| rpc.err(400, "MissingParameter", "ZoneId")));
+            return Err(rpc.missing("ZoneId"));
         }
     };
     let v = rpc
@@ -794,21 +787,9 @@ fn create_security_group(rpc: &Rpc) -> R<SimResponse> {
 /// Parse one rule from a map of fields (legacy top-level or `Permissions.N.*`).
 fn parse_rule(rpc: &Rpc, m: &HashMap<String, String>, dir: Direction) -> R<SecurityRule> {
     let get = |k: &str| m.get(k).filter(|v| !v.is_empty()).cloned();
-    let bad = |n: &str| {
-        rpc.err(
-            400,
-            "InvalidParameter",
-            &format!("The specified parameter \"{n}\" is not valid."),
-        )
-    };
+    let bad = |n: &str| rpc.invalid(n);
     let protocol = get("IpProtocol")
-        .ok_or_else(|| {
-            rpc.err(
-                400,
-                "MissingParameter",
-                "The input parameter \"IpProtocol\" that is mandatory for processing this request is not supplied.",
-            )
-        })?
+        .ok_or_else(|| rpc.missing("IpProtocol"))?
         .to_lowercase();
     let (port_from, port_to) = match get("PortRange") {
         None => (None, None),

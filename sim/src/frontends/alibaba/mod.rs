@@ -446,8 +446,8 @@ impl Frontend for AlibabaRpc {
             let Some(t) = self.request_time(req) else {
                 return Err(fail((
                     400,
-                    "MissingParameter",
-                    "The input parameter \"x-acs-date\" that is mandatory for processing this request is not supplied.",
+                    "InvalidTimeStamp.Format",
+                    "Specified time stamp or date value is not well formatted.",
                 )));
             };
             if (t - ctx.now()).num_seconds().abs() > MAX_SKEW_SECS {
@@ -458,7 +458,7 @@ impl Frontend for AlibabaRpc {
                 return Err(fail((
                     400,
                     "SignatureDoesNotMatch",
-                    "Specified signature does not match our calculation.",
+                    "Specified signature is not matched with our calculation.",
                 )));
             }
             return Ok(id);
@@ -600,13 +600,25 @@ impl Rpc<'_> {
 
     /// A required parameter.
     pub fn need(&self, name: &str) -> R<String> {
-        self.p(name).ok_or_else(|| {
-            self.err(
-                400,
-                "MissingParameter",
-                &format!("The input parameter \"{name}\" that is mandatory for processing this request is not supplied."),
-            )
-        })
+        self.p(name).ok_or_else(|| self.missing(name))
+    }
+
+    /// The documented `Missing{Name}` error (400).
+    pub fn missing(&self, name: &str) -> SimResponse {
+        self.err(
+            400,
+            &format!("Missing{name}"),
+            &format!("{name} is mandatory for this action."),
+        )
+    }
+
+    /// The documented `Invalid{Name}` error (400).
+    pub fn invalid(&self, name: &str) -> SimResponse {
+        self.err(
+            400,
+            &format!("Invalid{name}"),
+            &format!("Specified parameter {name} is not valid."),
+        )
     }
 
     /// A boolean parameter (`true`/`false`).
@@ -618,26 +630,14 @@ impl Rpc<'_> {
     pub fn num<T: std::str::FromStr>(&self, name: &str) -> R<Option<T>> {
         match self.p(name) {
             None => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(|_| {
-                self.err(
-                    400,
-                    "InvalidParameter",
-                    &format!("The specified parameter \"{name}\" is not valid."),
-                )
-            }),
+            Some(v) => v.parse().map(Some).map_err(|_| self.invalid(name)),
         }
     }
 
     /// A list parameter: a JSON array string (`["a","b"]`) or `Name.1`, `Name.2`, ...
     pub fn list(&self, name: &str) -> R<Vec<String>> {
         if let Some(v) = self.p(name) {
-            return serde_json::from_str::<Vec<String>>(&v).map_err(|_| {
-                self.err(
-                    400,
-                    "InvalidParameter",
-                    &format!("The specified parameter \"{name}\" is not valid."),
-                )
-            });
+            return serde_json::from_str::<Vec<String>>(&v).map_err(|_| self.invalid(name));
         }
         let prefix = format!("{name}.");
         let mut v: Vec<(usize, String)> = self
@@ -746,18 +746,10 @@ impl Rpc<'_> {
         let n: usize = self.num("PageNumber")?.unwrap_or(1);
         let size: usize = self.num("PageSize")?.unwrap_or(default);
         if n == 0 {
-            return Err(self.err(
-                400,
-                "InvalidParameter",
-                "The specified parameter \"PageNumber\" is not valid.",
-            ));
+            return Err(self.invalid("PageNumber"));
         }
         if size == 0 || size > max {
-            return Err(self.err(
-                400,
-                "InvalidParameter",
-                "The specified parameter \"PageSize\" is not valid.",
-            ));
+            return Err(self.invalid("PageSize"));
         }
         Ok((n, size))
     }
@@ -772,21 +764,11 @@ impl Rpc<'_> {
         }
         let limit = mr.unwrap_or(default);
         if limit == 0 || limit > max {
-            return Err(self.err(
-                400,
-                "InvalidParameter",
-                "The specified parameter \"MaxResults\" is not valid.",
-            ));
+            return Err(self.invalid("MaxResults"));
         }
         let offset = match token {
             None => 0,
-            Some(t) => decode_token(&t).ok_or_else(|| {
-                self.err(
-                    400,
-                    "InvalidParameter.NextToken",
-                    "The specified parameter \"NextToken\" is not valid.",
-                )
-            })?,
+            Some(t) => decode_token(&t).ok_or_else(|| self.invalid("NextToken"))?,
         };
         Ok(Some((offset, limit)))
     }

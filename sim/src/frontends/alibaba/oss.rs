@@ -348,8 +348,8 @@ impl Frontend for AlibabaOss {
         oss_error(
             &ctx.request_id(),
             &req.host,
-            503,
-            "ServiceUnavailable",
+            429,
+            "QpsLimitExceeded",
             "Please reduce your request rate.",
             &[],
         )

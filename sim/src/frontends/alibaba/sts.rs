@@ -12,7 +12,7 @@ pub(super) fn handle(rpc: &Rpc) -> SimResponse {
         "AssumeRole" => assume_role(rpc),
         other => Err(rpc.err(
             404,
-            "InvalidAction.NotFound",
+            "InvalidApi.NotFound",
             &format!("Specified api is not found, please check your url and method. ({other})"),
         )),
     };
