@@ -24,6 +24,99 @@ from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_bssopenapi20171214.client import Client as BssClient
 from alibabacloud_bssopenapi20171214 import models as bss_models
 import oss2
+import importlib
+import inspect
+import re
+from alibabacloud_tea_openapi.client import Client as OpenApiClient
+
+# Every raw RPC response body, recorded to check it against the SDK's models
+# strictly (field names and JSON types), beyond the SDK's lenient parsing.
+RAW = []
+_orig_call_api = OpenApiClient.call_api
+
+
+def _recording_call_api(self, params, request, runtime):
+    res = _orig_call_api(self, params, request, runtime)
+    RAW.append((params.version, params.action, res.get("body")))
+    return res
+
+
+OpenApiClient.call_api = _recording_call_api
+
+MODEL_PACKAGES = {
+    "2014-05-26": "alibabacloud_ecs20140526",
+    "2016-04-28": "alibabacloud_vpc20160428",
+    "2015-05-01": "alibabacloud_ram20150501",
+    "2017-12-14": "alibabacloud_bssopenapi20171214",
+    "2015-04-01": "alibabacloud_sts20150401",
+}
+
+
+def _fields(cls):
+    """JSON key -> (annotation, nested model class or None) from the model source."""
+    src = inspect.getsource(cls.from_map)
+    mod = importlib.import_module(cls.__module__.split(".")[0] + ".models")
+    ann = {k: str(v.annotation) for k, v in inspect.signature(cls.__init__).parameters.items()}
+    out = {}
+    for block in re.split(r"\n\s*if m\.get\(", src)[1:]:
+        key = re.match(r"'([^']+)'", block).group(1)
+        attr = re.search(r"self\.(\w+)(?:\.append\(|\s*=)", block).group(1)
+        sub = re.search(r"temp_model = (?:main_models\.)?(\w+)\(\)", block)
+        out[key] = (ann.get(attr, "Any"), getattr(mod, sub.group(1)) if sub else None)
+    return out
+
+
+def strict(cls, value, path, errors):
+    if not isinstance(value, dict):
+        errors.append(f"{path}: expected an object, got {type(value).__name__}")
+        return
+    fields = _fields(cls)
+    for key, v in value.items():
+        if key not in fields:
+            errors.append(f"{path}.{key}: not a field of {cls.__name__}")
+            continue
+        ann, sub = fields[key]
+        p = f"{path}.{key}"
+        if v is None:
+            continue
+        if ann.startswith("List["):
+            if not isinstance(v, list):
+                errors.append(f"{p}: expected a list ({ann}), got {type(v).__name__}")
+                continue
+            inner = ann[5:-1]
+            for i, item in enumerate(v):
+                if sub is not None:
+                    strict(sub, item, f"{p}[{i}]", errors)
+                else:
+                    scalar(inner, item, f"{p}[{i}]", errors)
+        elif sub is not None:
+            strict(sub, v, p, errors)
+        else:
+            scalar(ann, v, p, errors)
+
+
+def scalar(ann, v, path, errors):
+    ok = {
+        "str": lambda x: isinstance(x, str),
+        "int": lambda x: isinstance(x, int) and not isinstance(x, bool),
+        "float": lambda x: isinstance(x, (int, float)) and not isinstance(x, bool),
+        "bool": lambda x: isinstance(x, bool),
+    }.get(ann)
+    if ok is not None and not ok(v):
+        errors.append(f"{path}: expected {ann}, got {type(v).__name__} {v!r}")
+
+
+def check_raw_responses():
+    errors = []
+    seen = set()
+    for version, action, body in RAW:
+        pkg = MODEL_PACKAGES[version]
+        cls = getattr(importlib.import_module(pkg + ".models"), f"{action}ResponseBody")
+        strict(cls, body, action, errors)
+        seen.add(action)
+    errors = list(dict.fromkeys(re.sub(r"\[\d+\]", "[]", e) for e in errors))
+    check(f"raw responses match the SDK models strictly ({len(seen)} actions)", not errors,
+          "\n  " + "\n  ".join(errors[:40]))
 
 RPC = os.environ["SIM_ALIBABA_RPC"]
 OSS = os.environ["SIM_ALIBABA_OSS"]
@@ -94,6 +187,9 @@ def more_rpc(rt):
     zones = ecs.describe_zones_with_options(ecs_models.DescribeZonesRequest(region_id=REGION), rt).body
     zone = zones.zones.zone[0].zone_id
     check("ecs.DescribeZones", len(zones.zones.zone) >= 1, f"zones={[z.zone_id for z in zones.zones.zone]}")
+
+    vregions = vpc.describe_regions_with_options(vpc_models.DescribeRegionsRequest(), rt).body
+    check("vpc.DescribeRegions", REGION in [r.region_id for r in vregions.regions.region])
 
     # VPC, vSwitch, dependency violation.
     v = vpc.create_vpc_with_options(vpc_models.CreateVpcRequest(
@@ -233,6 +329,13 @@ def more_rpc(rt):
     groups = ram.list_groups_with_options(ram_models.ListGroupsRequest(), rt).body
     roles = ram.list_roles_with_options(ram_models.ListRolesRequest(), rt).body.roles.role
     check("ram.ListGroups/ListRoles", groups.is_truncated is False and len(roles) >= 1, f"roles={len(roles)}")
+    for_role = ram.list_policies_for_role_with_options(
+        ram_models.ListPoliciesForRoleRequest(role_name=roles[0].role_name), rt).body.policies.policy
+    check("ram.ListPoliciesForRole", isinstance(for_role, list), f"n={len(for_role)}")
+    if groups.groups.group:
+        for_group = ram.list_policies_for_group_with_options(
+            ram_models.ListPoliciesForGroupRequest(group_name=groups.groups.group[0].group_name), rt).body
+        check("ram.ListPoliciesForGroup", for_group.policies is not None)
     keys = ram.list_access_keys_with_options(ram_models.ListAccessKeysRequest(), rt).body
     check("ram.ListAccessKeys", len(keys.access_keys.access_key) >= 1)
 
@@ -503,6 +606,7 @@ def main():
         check(f"oss[{label}] delete bucket", True)
 
     oss_v2_sdk()
+    check_raw_responses()
 
     print(f"alibaba SDK conformance: {len(checks)} checks passed")
 

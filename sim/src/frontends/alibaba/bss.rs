@@ -60,7 +60,7 @@ fn product_code(service: &str) -> &str {
     }
 }
 
-fn render_line(c: &CostLine, account: &str, cycle: &str) -> Value {
+fn render_line(c: &CostLine, account: &str) -> Value {
     let code = product_code(&c.service_code);
     json!({
         "BillingDate": if c.granularity == Granularity::Daily { c.period_start.to_string() } else { String::new() },
@@ -90,7 +90,6 @@ fn render_line(c: &CostLine, account: &str, cycle: &str) -> Value {
         "BillAccountID": account,
         "CostUnit": "",
         "Item": "PayAsYouGoBill",
-        "BillingCycle": cycle,
     })
 }
 
@@ -144,7 +143,7 @@ fn instance_bill(rpc: &Rpc) -> R<SimResponse> {
         .iter()
         .skip(offset)
         .take(max)
-        .map(|c| render_line(c, &rpc.auth.account, &cycle))
+        .map(|c| render_line(c, &rpc.auth.account))
         .collect();
     let end = offset + page.len();
     let _ = first.year();

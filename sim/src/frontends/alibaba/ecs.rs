@@ -64,12 +64,16 @@ pub(super) fn describe_regions(rpc: &Rpc, endpoint_prefix: &str) -> R<SimRespons
     let items: Vec<Value> = regions
         .iter()
         .map(|(r, _)| {
-            json!({
+            let mut v = json!({
                 "RegionId": r,
                 "LocalName": r,
                 "RegionEndpoint": format!("{endpoint_prefix}.{r}.aliyuncs.com"),
-                "Status": "available",
-            })
+            });
+            // Only ECS reports a status.
+            if endpoint_prefix == "ecs" {
+                v["Status"] = json!("available");
+            }
+            v
         })
         .collect();
     Ok(rpc.ok(json!({"Regions": {"Region": items}})))

@@ -67,6 +67,13 @@ fn marker_page(rpc: &Rpc, items: Vec<Value>, list: &str, item: &str) -> R<SimRes
 }
 
 fn render_user(u: &User) -> Value {
+    let mut v = render_new_user(u);
+    v["UpdateDate"] = json!(iso(u.created_at));
+    v
+}
+
+/// A user as `CreateUser` returns it (no `UpdateDate`).
+fn render_new_user(u: &User) -> Value {
     json!({
         "UserId": u.id,
         "UserName": u.name,
@@ -75,7 +82,6 @@ fn render_user(u: &User) -> Value {
         "MobilePhone": "",
         "Comments": "",
         "CreateDate": iso(u.created_at),
-        "UpdateDate": iso(u.created_at),
     })
 }
 
@@ -118,7 +124,7 @@ fn create_user(rpc: &Rpc) -> R<SimResponse> {
             },
         )
         .map_err(|e| rpc.estate_err(&e))?;
-    Ok(rpc.ok(json!({"User": render_user(&u)})))
+    Ok(rpc.ok(json!({"User": render_new_user(&u)})))
 }
 
 fn list_groups(rpc: &Rpc) -> R<SimResponse> {

@@ -293,7 +293,6 @@ fn allocate_eip(rpc: &Rpc) -> R<SimResponse> {
     Ok(rpc.ok(json!({
         "AllocationId": ip.id,
         "EipAddress": ip.address,
-        "OrderId": "",
         "ResourceGroupId": "",
     })))
 }
