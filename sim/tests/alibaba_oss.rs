@@ -246,6 +246,22 @@ async fn buckets_and_objects_round_trip() {
         &c,
         &sim,
         Req {
+            method: "HEAD",
+            bucket: Some(BUCKET),
+            key: "a/b%20c.txt",
+            ..Req::default()
+        },
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers["content-length"], "11");
+    assert_eq!(r.headers["etag"].to_str().unwrap(), etag);
+    assert!(r.body.is_empty());
+
+    let r = send(
+        &c,
+        &sim,
+        Req {
             method: "GET",
             bucket: Some(BUCKET),
             key: "a/b%20c.txt",

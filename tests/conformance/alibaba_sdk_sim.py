@@ -574,8 +574,8 @@ def main():
         with urllib.request.urlopen(url) as r:
             check(f"oss[{label}] presigned GET", r.read() == b"hello 1")
         head = bucket.head_object("dir/obj-2.txt")
-        check(f"oss[{label}] head object", head.etag and head.headers.get("x-oss-object-type") == "Normal",
-              f"etag={head.etag}")
+        check(f"oss[{label}] head object", head.etag and head.headers.get("x-oss-object-type") == "Normal"
+              and head.content_length == len(b"hello 2"), f"etag={head.etag} length={head.content_length}")
         part = bucket.get_object("dir/obj-4.txt", byte_range=(0, 4)).read()
         check(f"oss[{label}] ranged get", part == b"hello", f"data={part!r}")
         bucket.copy_object(name, "dir/obj-0.txt", "copy/obj-0.txt")

@@ -791,7 +791,7 @@ fn get_object(c: &Call, account: &str, bucket: &str, key: &str, head: bool) -> S
         r = r.with_header("content-range", &h);
     }
     if head {
-        r = r.with_header("x-sim-content-length", &body.len().to_string());
+        r = r.with_header("content-length", &body.len().to_string());
     }
     r
 }
