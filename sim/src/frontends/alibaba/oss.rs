@@ -53,6 +53,16 @@ fn locate(req: &SimRequest) -> (Option<String>, String, Option<String>) {
     )
 }
 
+/// OSS request ids: 24 upper-case hex digits.
+fn oss_request_id(ctx: &Ctx) -> String {
+    ctx.request_id()
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(24)
+        .collect::<String>()
+        .to_uppercase()
+}
+
 fn qhas(req: &SimRequest, name: &str) -> bool {
     req.query_pairs().iter().any(|(k, _)| k == name)
 }
@@ -196,7 +206,7 @@ impl Frontend for AlibabaOss {
         let c = Call {
             ctx,
             req,
-            rid: ctx.request_id().replace('-', "").to_uppercase()[..24].to_string(),
+            rid: oss_request_id(ctx),
         };
         let (bucket, key, _) = locate(req);
         let mismatch = || {
@@ -339,14 +349,14 @@ impl Frontend for AlibabaOss {
         let c = Call {
             ctx,
             req,
-            rid: ctx.request_id().replace('-', "").to_uppercase()[..24].to_string(),
+            rid: oss_request_id(ctx),
         };
         handle(&c, &self.action(req), auth)
     }
 
     fn throttle_response(&self, ctx: &Ctx, req: &SimRequest, _action: &str) -> SimResponse {
         oss_error(
-            &ctx.request_id(),
+            &oss_request_id(ctx),
             &req.host,
             429,
             "QpsLimitExceeded",
@@ -357,7 +367,7 @@ impl Frontend for AlibabaOss {
 
     fn server_error_response(&self, ctx: &Ctx, req: &SimRequest, _action: &str) -> SimResponse {
         oss_error(
-            &ctx.request_id(),
+            &oss_request_id(ctx),
             &req.host,
             500,
             "InternalError",
@@ -368,7 +378,7 @@ impl Frontend for AlibabaOss {
 
     fn expired_response(&self, ctx: &Ctx, req: &SimRequest, _action: &str) -> SimResponse {
         oss_error(
-            &ctx.request_id(),
+            &oss_request_id(ctx),
             &req.host,
             403,
             "RequestTimeTooSkewed",
