@@ -504,11 +504,21 @@ async fn errors_have_the_vendor_shape_and_status() {
     let (s, v) = acs3(
         &c,
         &sim,
+        &ecs("DetachDisk")
+            .p("DiskId", "d-doesnotexist00000000")
+            .p("InstanceId", "i-doesnotexist00000000"),
+    )
+    .await;
+    assert_eq!(s, 404, "{v}");
+    assert_error(&v, "InvalidDiskId.NotFound");
+    // DeleteDisk ignores a DiskId that does not exist (API reference).
+    let (s, v) = acs3(
+        &c,
+        &sim,
         &ecs("DeleteDisk").p("DiskId", "d-doesnotexist00000000"),
     )
     .await;
-    assert_eq!(s, 404);
-    assert_error(&v, "InvalidDiskId.NotFound");
+    assert_eq!(s, 200, "{v}");
 
     let (s, v) = acs3(&c, &sim, &ecs("StartInstance")).await;
     assert_eq!(s, 400);

@@ -267,8 +267,9 @@ def more_rpc(rt):
     ecs.detach_disk_with_options(ecs_models.DetachDiskRequest(instance_id=iid, disk_id=d.disk_id), rt)
     time_wait(lambda: disk_status(ecs, rt, d.disk_id) == "Available")
     ecs.delete_disk_with_options(ecs_models.DeleteDiskRequest(disk_id=d.disk_id), rt)
-    expect_error("ecs.DeleteDisk twice", "InvalidDiskId.NotFound",
-                 lambda: ecs.delete_disk_with_options(ecs_models.DeleteDiskRequest(disk_id=d.disk_id), rt))
+    # The API reference: "If the specified DiskId parameter does not exist, the request is ignored."
+    ecs.delete_disk_with_options(ecs_models.DeleteDiskRequest(disk_id=d.disk_id), rt)
+    check("ecs.DeleteDisk twice is ignored", disk_status(ecs, rt, d.disk_id) is None)
 
     eip = vpc.allocate_eip_address_with_options(vpc_models.AllocateEipAddressRequest(region_id=REGION, bandwidth="5"), rt).body
     check("vpc.AllocateEipAddress", eip.allocation_id.startswith("eip-") and eip.eip_address, eip.eip_address)

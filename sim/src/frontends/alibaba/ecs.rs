@@ -6,8 +6,9 @@ use serde_json::{Value, json};
 
 use super::{Bounds, R, Rpc, ecs_tags, iso_minutes, next_token};
 use crate::estate::{
-    ChargeType, Direction, Filter, ImageOwner, Instance, InstanceState, NewInstance,
-    NewSecurityGroup, NewVolume, PageReq, Peer, RuleAction, SecurityRule, Volume, VolumeState,
+    ChargeType, Direction, EstateError, Filter, ImageOwner, Instance, InstanceState, NewInstance,
+    NewSecurityGroup, NewVolume, PageReq, Peer, ResourceKind, RuleAction, SecurityRule, Volume,
+    VolumeState,
 };
 use crate::frontend::SimResponse;
 
@@ -566,13 +567,18 @@ fn disk_op(rpc: &Rpc, attach: bool) -> R<SimResponse> {
     Ok(rpc.ok(json!({})))
 }
 
+/// DeleteDisk; the API reference says a DiskId that does not exist is
+/// ignored, so a missing disk is a success.
 fn delete_disk(rpc: &Rpc) -> R<SimResponse> {
     let disk = rpc.need("DiskId")?;
-    rpc.ctx
-        .estate
-        .delete_volume(&rpc.scope(), &disk)
-        .map_err(|e| rpc.estate_err(&e))?;
-    Ok(rpc.ok(json!({})))
+    match rpc.ctx.estate.delete_volume(&rpc.scope(), &disk) {
+        Ok(())
+        | Err(EstateError::NotFound {
+            kind: ResourceKind::Volume,
+            ..
+        }) => Ok(rpc.ok(json!({}))),
+        Err(e) => Err(rpc.estate_err(&e)),
+    }
 }
 
 fn describe_images(rpc: &Rpc) -> R<SimResponse> {
