@@ -863,3 +863,57 @@ fn complete(c: &Call, account: &str, bucket: &str, key: &str) -> Result<SimRespo
             .finish(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use http::HeaderMap;
+
+    fn req(method: Method, host: &str, pq: &str) -> SimRequest {
+        SimRequest::new(method, host, pq, HeaderMap::new(), Bytes::new())
+    }
+
+    #[test]
+    fn hosts_buckets_and_actions() {
+        let fe = AlibabaOss::new(Arc::new(StsStore::default()));
+        assert!(fe.matches_host("oss-cn-hangzhou.aliyuncs.com"));
+        assert!(fe.matches_host("b.oss-cn-hangzhou.aliyuncs.com"));
+        assert!(fe.matches_host("oss-cn-hangzhou-internal.aliyuncs.com"));
+        assert!(!fe.matches_host("ecs.cn-hangzhou.aliyuncs.com"));
+        let r = req(Method::GET, "b.oss-cn-beijing.aliyuncs.com", "/a/b%20c");
+        assert_eq!(
+            locate(&r),
+            (Some("b".into()), "a/b c".into(), Some("cn-beijing".into()))
+        );
+        let r = req(Method::GET, "127.0.0.1", "/bkt/k/x");
+        assert_eq!(locate(&r), (Some("bkt".into()), "k/x".into(), None));
+        let cases = [
+            (Method::GET, "/", "ListBuckets"),
+            (Method::PUT, "/b", "PutBucket"),
+            (Method::GET, "/b?list-type=2", "ListObjectsV2"),
+            (Method::GET, "/b?location", "GetBucketLocation"),
+            (Method::GET, "/b/k", "GetObject"),
+            (Method::HEAD, "/b/k", "HeadObject"),
+            (Method::POST, "/b/k?uploads", "InitiateMultipartUpload"),
+            (Method::PUT, "/b/k?partNumber=1&uploadId=U", "UploadPart"),
+            (Method::POST, "/b/k?uploadId=U", "CompleteMultipartUpload"),
+            (Method::DELETE, "/b/k?uploadId=U", "AbortMultipartUpload"),
+            (Method::DELETE, "/b/k", "DeleteObject"),
+        ];
+        for (m, pq, want) in cases {
+            let r = req(m.clone(), "127.0.0.1", pq);
+            assert_eq!(fe.action(&r), want, "{m} {pq}");
+            assert_eq!(
+                fe.is_mutating(&r, want),
+                !matches!(m, Method::GET | Method::HEAD)
+            );
+        }
+        assert_eq!(
+            parse_v4_date("20231203T121212Z").map(|d| d.timestamp()),
+            Some(1_701_605_532)
+        );
+        assert!(parse_http_date("Sun, 03 Dec 2023 12:12:12 GMT").is_some());
+        assert_eq!(etag("abc"), "\"ABC\"");
+    }
+}
