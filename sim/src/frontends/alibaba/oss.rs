@@ -217,7 +217,7 @@ impl Frontend for AlibabaOss {
             )
         };
         let lookup = |ak: &str, token: Option<String>| {
-            lookup_key(ctx, &self.sts, ak, token.as_deref()).map_err(|(_, code, msg)| {
+            lookup_key(ctx, &self.sts, ak, token.as_deref()).map_err(|(_, code, _)| {
                 if code == "InvalidAccessKeyId.NotFound" {
                     c.err(
                         403,
@@ -225,7 +225,11 @@ impl Frontend for AlibabaOss {
                         "The OSS Access Key Id you provided does not exist in our records.",
                     )
                 } else {
-                    c.err(403, "InvalidSecurityToken", msg)
+                    c.err(
+                        403,
+                        "InvalidSecurityToken",
+                        "The security token you provided is invalid.",
+                    )
                 }
             })
         };
@@ -549,29 +553,62 @@ fn list_buckets(c: &Call, auth: &AuthIdentity) -> SimResponse {
         Ok(b) => b,
         Err(e) => return c.estate_err(&e, "", ""),
     };
-    let prefix = c.req.query("prefix").unwrap_or_default();
-    let x = Xml::new()
-        .open("ListAllMyBucketsResult")
+    let q = |n: &str| c.req.query(n).filter(|s| !s.is_empty());
+    let prefix = q("prefix").unwrap_or_default();
+    let marker = q("marker").unwrap_or_default();
+    let max_keys = match q("max-keys") {
+        None => 100,
+        Some(m) => match m.parse::<usize>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => {
+                return c.err(
+                    400,
+                    "InvalidArgument",
+                    "Argument max-keys must be an integer between 1 and 1000.",
+                );
+            }
+        },
+    };
+    let mut names: Vec<_> = bs
+        .iter()
+        .filter(|b| b.name.starts_with(&prefix) && b.name.as_str() > marker.as_str())
+        .collect();
+    names.sort_by(|a, b| a.name.cmp(&b.name));
+    let truncated = names.len() > max_keys;
+    names.truncate(max_keys);
+    let paging = q("prefix").is_some() || q("marker").is_some() || q("max-keys").is_some();
+    let mut x = Xml::new().open("ListAllMyBucketsResult");
+    if paging {
+        x = x
+            .elem("Prefix", &prefix)
+            .elem("Marker", &marker)
+            .elem("MaxKeys", &max_keys.to_string())
+            .elem("IsTruncated", if truncated { "true" } else { "false" });
+        if truncated {
+            if let Some(last) = names.last() {
+                x = x.elem("NextMarker", &last.name);
+            }
+        }
+    }
+    let x = x
         .open("Owner")
         .elem("ID", &auth.account)
         .elem("DisplayName", &auth.account)
         .close("Owner")
         .open("Buckets")
         .with(|x| {
-            bs.iter()
-                .filter(|b| b.name.starts_with(&prefix))
-                .fold(x, |x, b| {
-                    let (ext, int) = endpoint(&b.region);
-                    x.open("Bucket")
-                        .elem("CreationDate", &iso_ms(b.created_at))
-                        .elem("ExtranetEndpoint", &ext)
-                        .elem("IntranetEndpoint", &int)
-                        .elem("Location", &format!("oss-{}", b.region))
-                        .elem("Name", &b.name)
-                        .elem("Region", &b.region)
-                        .elem("StorageClass", &b.storage_class)
-                        .close("Bucket")
-                })
+            names.iter().fold(x, |x, b| {
+                let (ext, int) = endpoint(&b.region);
+                x.open("Bucket")
+                    .elem("CreationDate", &iso_ms(b.created_at))
+                    .elem("ExtranetEndpoint", &ext)
+                    .elem("IntranetEndpoint", &int)
+                    .elem("Location", &format!("oss-{}", b.region))
+                    .elem("Name", &b.name)
+                    .elem("Region", &b.region)
+                    .elem("StorageClass", &b.storage_class)
+                    .close("Bucket")
+            })
         })
         .close("Buckets")
         .close("ListAllMyBucketsResult")
