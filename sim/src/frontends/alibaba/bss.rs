@@ -2,7 +2,7 @@
 //!
 //! Answers carry `Code`, `Message`, `Success` and `Data` besides `RequestId`.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -152,7 +152,6 @@ fn instance_bill(rpc: &Rpc) -> R<SimResponse> {
         .map(|c| render_line(c, &rpc.auth.account))
         .collect();
     let end = offset + page.len();
-    let _ = first.year();
     Ok(ok(
         rpc,
         json!({

@@ -129,7 +129,7 @@ fn charge(c: ChargeType) -> &'static str {
     }
 }
 
-fn render_instance(rpc: &Rpc, region: &str, i: &Instance, eips: &HashMap<String, Value>) -> Value {
+fn render_instance(region: &str, i: &Instance, eips: &HashMap<String, Value>) -> Value {
     let family = i
         .instance_type
         .rsplit_once('.')
@@ -140,7 +140,6 @@ fn render_instance(rpc: &Rpc, region: &str, i: &Instance, eips: &HashMap<String,
         InstanceState::Stopped => "KeepCharging",
         _ => "Not-applicable",
     };
-    let _ = rpc;
     let eip = eips.get(&i.id).cloned().unwrap_or_else(
         || json!({"AllocationId": "", "IpAddress": "", "Bandwidth": 0, "InternetChargeType": ""}),
     );
@@ -319,7 +318,7 @@ fn describe_instances(rpc: &Rpc) -> R<SimResponse> {
         items: p
             .items
             .iter()
-            .map(|i| render_instance(rpc, &scope.region, i, &eips))
+            .map(|i| render_instance(&scope.region, i, &eips))
             .collect(),
         total: p.total,
         page_number: p.page_number,
