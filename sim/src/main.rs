@@ -129,6 +129,9 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
         b = b.estate_file(p);
     }
     let mut sim = b.start().await.map_err(|e| e.to_string())?;
+    // Install the signal handlers before announcing readiness, so a signal
+    // sent right after the config is printed is not fatal.
+    let stop = wait_for_signal();
     if sim.is_https() {
         let path = a.ca_file.clone().unwrap_or_else(|| {
             std::env::temp_dir().join(format!("multicloud-sim-{}-ca.pem", std::process::id()))
@@ -144,31 +147,41 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
         let _ = out.flush();
     }
     eprintln!("multicloud-sim: listening on {}", sim.base_url());
-    wait_for_signal().await;
+    stop.await;
     eprintln!("multicloud-sim: shutting down");
     sim.shutdown().await;
     Ok(())
 }
 
-async fn wait_for_signal() {
+/// Register SIGINT/SIGTERM handlers now; the returned future ends on either.
+fn wait_for_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let int = signal(SignalKind::interrupt());
+        let term = signal(SignalKind::terminate());
+        async move {
+            match (int, term) {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                (Ok(mut int), Err(_)) => {
+                    let _ = int.recv().await;
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
