@@ -720,3 +720,38 @@ fn iam_users_policies_and_keys() {
     let dbg = format!("{:?}", e.accounts("tencent"));
     assert!(!dbg.contains(root.secret_access_key.expose()));
 }
+
+#[test]
+fn request_ids_are_seeded_and_do_not_shift_resource_ids() {
+    let a = Estate::generate(&small(21));
+    let b = Estate::generate(&small(21));
+    let ra: Vec<String> = (0..3).map(|_| a.request_id()).collect();
+    let rb: Vec<String> = (0..3).map(|_| b.request_id()).collect();
+    assert_eq!(ra, rb);
+    assert_ne!(ra[0], ra[1]);
+    for _ in 0..5 {
+        a.request_id();
+    }
+    let s = scope(&a, "tencent");
+    assert_eq!(
+        new_instance(&a, &s, "x", None).id,
+        new_instance(&b, &s, "x", None).id
+    );
+}
+
+#[test]
+fn custom_id_functions_shape_new_ids() {
+    let e = Estate::generate(&small(2));
+    e.set_id_fn(
+        "tencent",
+        multicloud_sim::estate::ids::prefixed(
+            &[(ResourceKind::Instance, "zz-")],
+            b"0123456789",
+            6,
+            multicloud_sim::estate::ids::default_id_fn("tencent"),
+        ),
+    );
+    let s = scope(&e, "tencent");
+    let i = new_instance(&e, &s, "custom", None);
+    assert!(i.id.starts_with("zz-") && i.id.len() == 9, "{}", i.id);
+}

@@ -298,7 +298,13 @@ fn gen_account(
     }
     let cur = currency(p);
     let name = format!("{p}-{a_n}");
-    let mut costs = Vec::new();
+    // Reserve the bill up front: growing a vector of 100k+ lines by doubling
+    // would briefly hold two copies.
+    let per_region = cfg.instances_per_region
+        + count(cfg.instances_per_region, cfg.volumes_per_instance)
+        + count(cfg.instances_per_region, cfg.public_ips_per_instance)
+        + count(1, cfg.buckets_per_region);
+    let mut costs = Vec::with_capacity(per_region * cfg.regions * cfg.cost_months);
     let months: Vec<NaiveDate> = (0..cfg.cost_months)
         .rev()
         .filter_map(|k| anchor.checked_sub_months(chrono::Months::new(k as u32)))
@@ -588,7 +594,9 @@ fn gen_region(
                 charge,
                 cur,
                 (2_000, 80_000),
-                &inst.tags,
+                // No tags on generated bill lines: a tag map costs ~0.6 KiB
+                // per line, which dominated the memory of large estates.
+                &Tags::new(),
             ));
         }
         ids.push((id.clone(), inst.zone.clone()));
