@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use multicloud_sim::estate::Granularity;
 use multicloud_sim::{Estate, FaultConfig, GenConfig, Sim};
 
 /// Local wire-level simulator of Alibaba, Huawei, Tencent, AWS, Azure and OpenStack.
@@ -45,6 +46,9 @@ struct EstateArgs {
     /// Months of cost lines.
     #[arg(long, default_value_t = 2)]
     cost_months: usize,
+    /// One cost line per resource per day instead of per month.
+    #[arg(long)]
+    daily_costs: bool,
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +111,11 @@ fn gen_config(a: &EstateArgs) -> GenConfig {
         instances_per_region: a.instances_per_region,
         accounts_per_provider: a.accounts_per_provider,
         cost_months: a.cost_months,
+        cost_granularity: if a.daily_costs {
+            Granularity::Daily
+        } else {
+            Granularity::Monthly
+        },
         ..GenConfig::default()
     }
 }
@@ -128,10 +137,8 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
     if let Some(p) = &a.estate_file {
         b = b.estate_file(p);
     }
+    let signals = Signals::register();
     let mut sim = b.start().await.map_err(|e| e.to_string())?;
-    // Install the signal handlers before announcing readiness, so a signal
-    // sent right after the config is printed is not fatal.
-    let stop = wait_for_signal();
     if sim.is_https() {
         let path = a.ca_file.clone().unwrap_or_else(|| {
             std::env::temp_dir().join(format!("multicloud-sim-{}-ca.pem", std::process::id()))
@@ -147,39 +154,59 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
         let _ = out.flush();
     }
     eprintln!("multicloud-sim: listening on {}", sim.base_url());
-    stop.await;
+    signals.wait().await;
     eprintln!("multicloud-sim: shutting down");
     sim.shutdown().await;
     Ok(())
 }
 
-/// Register SIGINT/SIGTERM handlers now; the returned future ends on either.
-fn wait_for_signal() -> impl std::future::Future<Output = ()> {
+/// SIGINT/SIGTERM, registered when created (before the config is printed,
+/// so a signal sent as soon as the config appears is not missed).
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let int = signal(SignalKind::interrupt());
-        let term = signal(SignalKind::terminate());
-        async move {
-            match (int, term) {
-                (Ok(mut int), Ok(mut term)) => {
-                    tokio::select! {
-                        _ = int.recv() => {}
-                        _ = term.recv() => {}
-                    }
-                }
-                (Ok(mut int), Err(_)) => {
-                    let _ = int.recv().await;
-                }
-                _ => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn register() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals {
+                int: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
             }
         }
+        #[cfg(not(unix))]
+        {
+            Signals {}
+        }
     }
-    #[cfg(not(unix))]
-    {
-        async {
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        {
+            async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            if self.int.is_none() && self.term.is_none() {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+            tokio::select! {
+                _ = recv(&mut self.int) => {}
+                _ = recv(&mut self.term) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
             let _ = tokio::signal::ctrl_c().await;
         }
     }
