@@ -1,14 +1,15 @@
 //! Fault injection and rate limits, per provider and action.
 //!
-//! Rules match a provider and an action by name, with `*` wildcards
-//! (`Describe*`). For each request every matching rule is applied in order
+//! Rules match a provider, an action and (optionally) a region by name, with
+//! `*` wildcards (`Describe*`, `ap-*`). For each request every matching rule is applied in order
 //! and a later rule's set fields override an earlier one's, so a catch-all
 //! `* / *` rule can be refined by specific ones. Random faults draw from one
 //! ChaCha8 generator seeded from the sim seed: the same seed and the same
 //! request sequence give the same faults.
 //!
-//! Rate limits are token buckets keyed by (provider, action): a rule for
-//! `*` gives every action its own bucket of that size, as clouds limit per API.
+//! Rate limits are token buckets keyed by (provider, action, region): a rule
+//! for `*` gives every action its own bucket of that size, as clouds limit
+//! per API and region.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +28,9 @@ pub struct FaultRule {
     pub provider: String,
     /// Action name, or a pattern with `*`.
     pub action: String,
+    /// Region, or a pattern with `*` (the default). A rule naming a region
+    /// applies only to requests whose frontend reports that region.
+    pub region: String,
     /// Added latency, milliseconds (the minimum when `latency_max_ms` is set).
     pub latency_ms: Option<u64>,
     /// Maximum latency: each request waits a random time in `latency_ms..=latency_max_ms`.
@@ -57,6 +61,7 @@ impl Default for FaultRule {
         FaultRule {
             provider: "*".into(),
             action: "*".into(),
+            region: "*".into(),
             latency_ms: None,
             latency_max_ms: None,
             rate_limit: None,
@@ -80,6 +85,12 @@ impl FaultRule {
             action: action.into(),
             ..FaultRule::default()
         }
+    }
+
+    /// Only requests to regions matching `pattern`.
+    pub fn region(mut self, pattern: &str) -> Self {
+        self.region = pattern.into();
+        self
     }
 
     /// Fixed latency.
@@ -138,8 +149,9 @@ impl FaultRule {
         self
     }
 
-    fn matches(&self, provider: &str, action: &str) -> bool {
-        glob(&self.provider, provider) && glob(&self.action, action)
+    fn matches(&self, provider: &str, action: &str, region: Option<&str>) -> bool {
+        let region_ok = self.region == "*" || region.is_some_and(|r| glob(&self.region, r));
+        glob(&self.provider, provider) && glob(&self.action, action) && region_ok
     }
 }
 
@@ -218,7 +230,7 @@ struct TokenBucket {
 
 struct FaultsInner {
     rules: Vec<FaultRule>,
-    buckets: HashMap<(String, String), TokenBucket>,
+    buckets: HashMap<(String, String, String), TokenBucket>,
     rng: ChaCha8Rng,
 }
 
@@ -277,10 +289,26 @@ impl Faults {
 
     /// Decide the faults of one request (consumes rate-limit tokens and randomness).
     pub fn decide(&self, provider: &str, action: &str, mutating: bool) -> Decision {
+        self.decide_in(provider, action, None, mutating)
+    }
+
+    /// [`Faults::decide`] for a request to a known region (rules naming a
+    /// region apply only when it matches).
+    pub fn decide_in(
+        &self,
+        provider: &str,
+        action: &str,
+        region: Option<&str>,
+        mutating: bool,
+    ) -> Decision {
         let mut g = self.inner.lock();
         let mut m = FaultRule::default();
         let mut any = false;
-        for r in g.rules.iter().filter(|r| r.matches(provider, action)) {
+        for r in g
+            .rules
+            .iter()
+            .filter(|r| r.matches(provider, action, region))
+        {
             any = true;
             macro_rules! take {
                 ($($f:ident),*) => { $( if r.$f.is_some() { m.$f = r.$f.clone(); } )* };
@@ -317,7 +345,11 @@ impl Faults {
             let now = Instant::now();
             let b = g
                 .buckets
-                .entry((provider.to_string(), action.to_string()))
+                .entry((
+                    provider.to_string(),
+                    action.to_string(),
+                    region.unwrap_or("").to_string(),
+                ))
                 .or_insert(TokenBucket {
                     tokens: burst,
                     last: now,
@@ -360,6 +392,33 @@ mod tests {
         assert!(glob("a*b*c", "aXXbYYc"));
         assert!(!glob("a*b*c", "aXXbYY"));
         assert!(glob("exact", "EXACT"));
+    }
+
+    #[test]
+    fn region_rules_apply_only_to_their_region() {
+        let f = Faults::new(
+            1,
+            vec![
+                FaultRule::new("tencent", "*")
+                    .region("ap-guangzhou")
+                    .error_rate(1.0),
+            ],
+        );
+        assert!(
+            f.decide_in("tencent", "DescribeInstances", Some("ap-guangzhou"), false)
+                .server_error
+        );
+        assert!(
+            !f.decide_in("tencent", "DescribeInstances", Some("ap-shanghai"), false)
+                .server_error
+        );
+        // A request whose region is unknown does not match a region rule.
+        assert!(!f.decide("tencent", "DescribeInstances", false).server_error);
+        // Rate-limit buckets are per region.
+        let f = Faults::new(1, vec![FaultRule::new("*", "*").rate_limit(0.0, 1)]);
+        assert!(!f.decide_in("aws", "X", Some("a"), false).throttle);
+        assert!(f.decide_in("aws", "X", Some("a"), false).throttle);
+        assert!(!f.decide_in("aws", "X", Some("b"), false).throttle);
     }
 
     #[test]

@@ -254,6 +254,13 @@ pub trait Frontend: Send + Sync + 'static {
     /// Whether the action changes state.
     fn is_mutating(&self, req: &SimRequest, action: &str) -> bool;
 
+    /// The region a request is for, when the protocol says (a header, a
+    /// parameter or the host); fault rules naming a region use it.
+    fn region(&self, req: &SimRequest) -> Option<String> {
+        let _ = req;
+        None
+    }
+
     /// The time the client says it signed the request, if the protocol carries one.
     fn request_time(&self, req: &SimRequest) -> Option<DateTime<Utc>> {
         let _ = req;

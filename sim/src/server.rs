@@ -140,7 +140,10 @@ async fn handle(
     entry.frontend = Some(fe.name().to_string());
     entry.action = action.clone();
     entry.mutating = mutating;
-    let d = shared.faults.decide(fe.name(), &action, mutating);
+    let region = fe.region(&sreq);
+    let d = shared
+        .faults
+        .decide_in(fe.name(), &action, region.as_deref(), mutating);
     if !d.latency.is_zero() {
         tokio::time::sleep(d.latency).await;
     }

@@ -422,6 +422,12 @@ impl Frontend for AlibabaRpc {
         mutating_action(action)
     }
 
+    fn region(&self, req: &SimRequest) -> Option<String> {
+        req.param("RegionId")
+            .or_else(|| Service::from_host(&req.host).and_then(|(_, r)| r))
+            .filter(|r| !r.is_empty())
+    }
+
     fn request_time(&self, req: &SimRequest) -> Option<DateTime<Utc>> {
         req.header("x-acs-date")
             .map(str::to_string)

@@ -422,6 +422,14 @@ impl Frontend for TencentApi {
             .any(|p| action.starts_with(p))
     }
 
+    fn region(&self, req: &SimRequest) -> Option<String> {
+        req.header("x-tc-region")
+            .map(str::to_string)
+            .or_else(|| req.param("Region"))
+            .or_else(|| host_region(&req.host).map(str::to_string))
+            .filter(|r| !r.is_empty())
+    }
+
     fn request_time(&self, req: &SimRequest) -> Option<DateTime<Utc>> {
         let ts: i64 = req
             .header("x-tc-timestamp")
