@@ -45,6 +45,11 @@ pub struct Args {
     #[arg(long, value_delimiter = ',')]
     pub ignore_codes: Vec<String>,
 
+    /// Also write the per-scope summary (account, provider, region, kind,
+    /// count, status, detail) to this file as JSON.
+    #[arg(long)]
+    pub summary: Option<PathBuf>,
+
     /// Extra report to print after the summary.
     #[arg(long, value_enum)]
     pub report: Option<Report>,

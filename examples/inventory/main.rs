@@ -64,7 +64,7 @@ async fn run(args: Args) -> ExitCode {
             }
         },
         None => match start_simulator(&args).await {
-            Ok((f, sim)) => (f, Some(sim)),
+            Ok((f, sim, dir)) => (f, Some((sim, dir))),
             Err(e) => {
                 eprintln!("inventory: cannot start the simulator: {e}");
                 return ExitCode::from(1);
@@ -83,6 +83,15 @@ async fn run(args: Args) -> ExitCode {
     };
     match scopes::run(&args, &plan, &accounts, out).await {
         Ok(outcome) => {
+            if let Some(path) = &args.summary {
+                let written = serde_json::to_vec_pretty(&outcome.scopes)
+                    .map_err(std::io::Error::other)
+                    .and_then(|json| std::fs::write(path, json));
+                if let Err(e) = written {
+                    eprintln!("inventory: cannot write {}: {e}", path.display());
+                    return ExitCode::from(1);
+                }
+            }
             if !args.quiet {
                 let mut err = std::io::stderr().lock();
                 let _ = outcome.write_summary(&mut err);
@@ -101,7 +110,9 @@ async fn run(args: Args) -> ExitCode {
 
 /// Start the in-process simulator with a demo estate of every compiled-in
 /// provider and return the accounts that point at it.
-async fn start_simulator(args: &Args) -> Result<(AccountsFile, multicloud_sim::SimHandle), String> {
+async fn start_simulator(
+    args: &Args,
+) -> Result<(AccountsFile, multicloud_sim::SimHandle, tempfile::TempDir), String> {
     let providers: Vec<String> = multicloud::Cloud::compiled_in()
         .into_iter()
         .map(|p| p.as_str().to_string())
@@ -121,9 +132,16 @@ async fn start_simulator(args: &Args) -> Result<(AccountsFile, multicloud_sim::S
         .providers(&names)
         .regions(args.sim_regions)
         .instances_per_region(args.sim_instances_per_region)
+        .https(true)
         .start()
         .await
         .map_err(|e| e.to_string())?;
+    // The providers reach the simulator over HTTPS with their real host
+    // names; they trust the simulator's CA through the accounts file.
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut sim = sim;
+    sim.write_ca_file(&dir.path().join("sim-ca.pem"))
+        .map_err(|e| e.to_string())?;
     let accounts = AccountsFile::parse(&sim.accounts_toml()).map_err(|e| e.to_string())?;
-    Ok((accounts, sim))
+    Ok((accounts, sim, dir))
 }

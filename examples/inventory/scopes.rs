@@ -77,7 +77,8 @@ impl Plan {
 }
 
 /// How a scope ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Ok,
     Skipped,
@@ -97,7 +98,7 @@ impl Status {
 }
 
 /// One scope's result.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ScopeResult {
     pub account: String,
     pub provider: String,
