@@ -108,7 +108,7 @@ async fn sts_account_regions_and_zones() {
     assert!(ids.contains(&"eu-west-2".to_string()));
     assert!(!ids.contains(&"eu-west-1".to_string()));
     assert!(ids.iter().all(|r| r.starts_with("eu-")), "{ids:?}");
-    assert_eq!(p.capabilities().balance, false);
+    assert!(!p.capabilities().balance);
     assert!(p.billing().unwrap().balance().await.unwrap().is_none());
 }
 

@@ -97,6 +97,8 @@ fn charge_type(purchase: &str) -> ChargeType {
     }
 }
 
+type Metrics = std::collections::HashMap<String, MetricValue>;
+
 fn metric<'m>(
     m: Option<&'m std::collections::HashMap<String, MetricValue>>,
     name: &str,
@@ -120,10 +122,7 @@ pub fn lines_from_result(
         })
     };
     let (start, end) = (day(period.start())?, day(period.end())?);
-    let mut sets: Vec<(
-        Vec<String>,
-        Option<&std::collections::HashMap<String, MetricValue>>,
-    )> = r
+    let mut sets: Vec<(Vec<String>, Option<&Metrics>)> = r
         .groups()
         .iter()
         .map(|g| (g.keys().to_vec(), g.metrics()))

@@ -248,7 +248,8 @@ where
     let request_id = err
         .request_id()
         .map(str::to_string)
-        .or_else(|| s3_request_id(err.raw_response()));
+        .or_else(|| s3_request_id(err.raw_response()))
+        .or_else(|| body_request_id(err.raw_response()));
     let (kind, message) = match &err {
         SdkError::TimeoutError(_) => (
             ErrorKind::Timeout,
@@ -304,6 +305,30 @@ where
 
 fn s3_request_id(resp: Option<&HttpResponse>) -> Option<String> {
     resp?.headers().get("x-amz-request-id").map(str::to_string)
+}
+
+/// The request id in an XML error body (`<RequestID>` in EC2's,
+/// `<RequestId>` in IAM/STS/S3 ones) when no header carried it.
+fn body_request_id(resp: Option<&HttpResponse>) -> Option<String> {
+    let body = std::str::from_utf8(resp?.body().bytes()?).ok()?;
+    request_id_in_xml(body)
+}
+
+pub(crate) fn request_id_in_xml(body: &str) -> Option<String> {
+    for tag in ["RequestID", "RequestId"] {
+        let open = format!("<{tag}>");
+        let close = format!("</{tag}>");
+        if let Some(start) = body.find(&open) {
+            let rest = &body[start + open.len()..];
+            if let Some(end) = rest.find(&close) {
+                let id = rest[..end].trim();
+                if !id.is_empty() {
+                    return Some(id.to_string());
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The error and its sources, as one line (the SDK's top-level messages are
@@ -617,6 +642,20 @@ mod tests {
             a.len() <= 64,
             "EC2 ClientToken is at most 64 ASCII characters"
         );
+    }
+
+    #[test]
+    fn request_ids_from_bodies() {
+        assert_eq!(
+            request_id_in_xml("<Response><RequestID>abc</RequestID></Response>").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            request_id_in_xml("<ErrorResponse><RequestId> x-1 </RequestId></ErrorResponse>")
+                .as_deref(),
+            Some("x-1")
+        );
+        assert_eq!(request_id_in_xml("<a/>"), None);
     }
 
     #[test]

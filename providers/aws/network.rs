@@ -466,7 +466,7 @@ impl Network for AwsProvider {
         self.guard("ec2", action)?;
         let perm = permission_from_rule(rule)?;
         let client = self.ec2(region);
-        let r = match rule.direction {
+        match rule.direction {
             Direction::Egress => client
                 .authorize_security_group_egress()
                 .group_id(group_id)
@@ -483,8 +483,7 @@ impl Network for AwsProvider {
                 .await
                 .map(|_| ())
                 .map_err(|e| sdk_error("ec2", action, Some(region), e)),
-        };
-        r
+        }
     }
 
     /// EC2 `RevokeSecurityGroupIngress` / `RevokeSecurityGroupEgress`, by

@@ -103,6 +103,7 @@ impl AwsProvider {
         Ok((self.s3(&region), region))
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn multipart(
         &self,
         client: &aws_sdk_s3::Client,
