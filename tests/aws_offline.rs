@@ -11,7 +11,7 @@ use futures::TryStreamExt;
 use multicloud::config::{AccountConfig, CredentialConfig, CredentialSourceKind};
 use multicloud::credentials::Secret;
 use multicloud::model::*;
-use multicloud::{ErrorKind, Provider};
+use multicloud::ErrorKind;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
