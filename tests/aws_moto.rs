@@ -768,6 +768,54 @@ async fn s3_buckets_objects_multipart_presign() {
         "{meta:?}"
     );
 
+    // a body that breaks after the first part: the upload is aborted
+    let failing = futures::stream::iter(vec![
+        Ok(big.slice(..6 * 1024 * 1024)),
+        Err(multicloud::Error::new(
+            ErrorKind::Unavailable,
+            "source broke",
+        )),
+    ])
+    .boxed();
+    let e = s
+        .put_object(
+            &bucket,
+            "broken.bin",
+            PutBody::Stream {
+                body: failing,
+                size: None,
+            },
+            &mp,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.message(), "source broke");
+    let raw = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new(region))
+            .endpoint_url(&url)
+            .force_path_style(true)
+            .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .build(),
+    );
+    let ups = raw
+        .list_multipart_uploads()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    assert!(ups.uploads().is_empty(), "aborted: {:?}", ups.uploads());
+    assert_eq!(
+        s.head_object(&bucket, "broken.bin")
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+
     // presigned GET with a plain HTTP client
     let pre = s
         .presign(&bucket, "b/3.txt", &PresignOptions::default())

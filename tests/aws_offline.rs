@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::TryStreamExt;
+use multicloud::ErrorKind;
 use multicloud::config::{AccountConfig, CredentialConfig, CredentialSourceKind};
 use multicloud::credentials::Secret;
 use multicloud::model::*;
-use multicloud::ErrorKind;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
