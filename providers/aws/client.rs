@@ -355,6 +355,94 @@ pub(crate) fn read_only_refusal(account: &str, service: &str, action: &str) -> E
     .with_action(action)
 }
 
+/// Default EC2 request limits (AWS "Request throttling for the Amazon EC2
+/// API": non-mutating actions 100-token bucket refilling 20/s, mutating
+/// actions 50 refilling 5/s), per region.
+pub const EC2_DESCRIBE_LIMIT: (f64, f64) = (100.0, 20.0);
+/// See [`EC2_DESCRIBE_LIMIT`].
+pub const EC2_MUTATE_LIMIT: (f64, f64) = (50.0, 5.0);
+
+/// A client-side token bucket per (region, class or action), so that a
+/// large inventory stays under the cloud's own throttling instead of
+/// bouncing off it. `transport.rate_limits` overrides a single action
+/// (`DescribeInstances = 40`: 40 per second, burst 40) or a class
+/// (`ec2.describe`, `ec2.mutate`: rate per second, burst 5 x rate); a rate
+/// of 0 disables limiting for that key.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    overrides: std::collections::BTreeMap<String, f64>,
+    buckets: std::sync::Mutex<std::collections::HashMap<String, Bucket>>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    burst: f64,
+    rate: f64,
+    last: tokio::time::Instant,
+}
+
+impl RateLimiter {
+    /// A limiter with the account's overrides.
+    pub fn new(overrides: &std::collections::BTreeMap<String, f64>) -> Self {
+        RateLimiter {
+            overrides: overrides.clone(),
+            buckets: Default::default(),
+        }
+    }
+
+    /// (key, burst, rate) for one call; `None` when unlimited.
+    fn limits(&self, region: &str, action: &str, mutating: bool) -> Option<(String, f64, f64)> {
+        if let Some(r) = self.overrides.get(action) {
+            return (*r > 0.0).then(|| (format!("{region}/{action}"), r.max(1.0), *r));
+        }
+        let (class, (burst, rate)) = if mutating {
+            ("ec2.mutate", EC2_MUTATE_LIMIT)
+        } else {
+            ("ec2.describe", EC2_DESCRIBE_LIMIT)
+        };
+        match self.overrides.get(class) {
+            Some(r) if *r <= 0.0 => None,
+            Some(r) => Some((format!("{region}/{class}"), (r * 5.0).max(1.0), *r)),
+            None => Some((format!("{region}/{class}"), burst, rate)),
+        }
+    }
+
+    /// Wait for a token.
+    pub async fn acquire(&self, region: &str, action: &str, mutating: bool) {
+        let Some((key, burst, rate)) = self.limits(region, action, mutating) else {
+            return;
+        };
+        loop {
+            let wait = {
+                let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+                let now = tokio::time::Instant::now();
+                let b = map.entry(key.clone()).or_insert(Bucket {
+                    tokens: burst,
+                    burst,
+                    rate,
+                    last: now,
+                });
+                let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
+                b.tokens = (b.tokens + elapsed * b.rate).min(b.burst);
+                b.last = now;
+                if b.tokens >= 1.0 {
+                    b.tokens -= 1.0;
+                    None
+                } else {
+                    Some(std::time::Duration::from_secs_f64(
+                        (1.0 - b.tokens) / b.rate,
+                    ))
+                }
+            };
+            match wait {
+                None => return,
+                Some(d) => tokio::time::sleep(d).await,
+            }
+        }
+    }
+}
+
 /// A lazy list over a NextToken-style API: `fetch(token)` returns one page
 /// and the next token. Only one page is held in memory at a time; a token
 /// that repeats ends the stream with a `Decode` error instead of looping.
@@ -642,6 +730,36 @@ mod tests {
             a.len() <= 64,
             "EC2 ClientToken is at most 64 ASCII characters"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn limiter_spaces_calls_after_the_burst() {
+        let mut o = std::collections::BTreeMap::new();
+        o.insert("DescribeInstances".to_string(), 2.0);
+        o.insert("ec2.mutate".to_string(), 0.0);
+        let l = RateLimiter::new(&o);
+        let t0 = tokio::time::Instant::now();
+        for _ in 0..4 {
+            l.acquire("r1", "DescribeInstances", false).await;
+        }
+        // burst 2, then 2 more at 2/s
+        let took = t0.elapsed().as_secs_f64();
+        assert!((0.99..1.2).contains(&took), "{took}");
+        // another region has its own bucket; mutate is unlimited here
+        let t1 = tokio::time::Instant::now();
+        l.acquire("r2", "DescribeInstances", false).await;
+        for _ in 0..500 {
+            l.acquire("r1", "RunInstances", true).await;
+        }
+        assert_eq!(t1.elapsed().as_secs_f64(), 0.0);
+        // defaults: 100 describe calls pass at once, the 101st waits 50 ms
+        let d = RateLimiter::default();
+        let t2 = tokio::time::Instant::now();
+        for _ in 0..101 {
+            d.acquire("r", "DescribeVolumes", false).await;
+        }
+        let took = t2.elapsed().as_secs_f64();
+        assert!((0.04..0.06).contains(&took), "{took}");
     }
 
     #[test]

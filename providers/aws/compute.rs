@@ -312,6 +312,7 @@ impl Compute for AwsProvider {
         paged(move |token| {
             let client = client.clone();
             async move {
+                self.throttle(&q.region, "DescribeInstances", false).await;
                 let mut req = client
                     .describe_instances()
                     .set_filters(Some(tag_filters(&q.tags)).filter(|f| !f.is_empty()))
@@ -337,6 +338,7 @@ impl Compute for AwsProvider {
     }
 
     async fn instance(&self, region: &str, id: &str) -> Result<Instance> {
+        self.throttle(region, "DescribeInstances", false).await;
         let out = self
             .ec2(region)
             .describe_instances()
@@ -362,6 +364,7 @@ impl Compute for AwsProvider {
     /// none; the SDK resends the same request, token included, on retries).
     async fn create_instance(&self, spec: &InstanceSpec) -> Result<Instance> {
         self.guard("ec2", "RunInstances")?;
+        self.throttle(&spec.region, "RunInstances", true).await;
         let region = spec.region.as_str();
         let client = self.ec2(region);
         let token = spec.client_token.clone().unwrap_or_else(new_client_token);
@@ -427,6 +430,7 @@ impl Compute for AwsProvider {
     /// EC2 `StartInstances`.
     async fn start_instance(&self, region: &str, id: &str) -> Result<()> {
         self.guard("ec2", "StartInstances")?;
+        self.throttle(region, "StartInstances", true).await;
         self.ec2(region)
             .start_instances()
             .instance_ids(id)
@@ -440,6 +444,7 @@ impl Compute for AwsProvider {
     /// instance is never billed for compute, so `stop_charging` needs nothing.
     async fn stop_instance(&self, region: &str, id: &str, opts: StopOptions) -> Result<()> {
         self.guard("ec2", "StopInstances")?;
+        self.throttle(region, "StopInstances", true).await;
         self.ec2(region)
             .stop_instances()
             .instance_ids(id)
@@ -453,6 +458,7 @@ impl Compute for AwsProvider {
     /// EC2 `RebootInstances`.
     async fn reboot_instance(&self, region: &str, id: &str) -> Result<()> {
         self.guard("ec2", "RebootInstances")?;
+        self.throttle(region, "RebootInstances", true).await;
         self.ec2(region)
             .reboot_instances()
             .instance_ids(id)
@@ -465,6 +471,7 @@ impl Compute for AwsProvider {
     /// EC2 `TerminateInstances`; a missing instance is `Ok`.
     async fn delete_instance(&self, region: &str, id: &str) -> Result<()> {
         self.guard("ec2", "TerminateInstances")?;
+        self.throttle(region, "TerminateInstances", true).await;
         match self
             .ec2(region)
             .terminate_instances()
@@ -485,6 +492,7 @@ impl Compute for AwsProvider {
         paged(move |token| {
             let client = client.clone();
             async move {
+                self.throttle(&q.region, "DescribeVolumes", false).await;
                 let mut filters = tag_filters(&q.tags);
                 if let Some(i) = &q.instance_id {
                     filters.push(
@@ -518,6 +526,7 @@ impl Compute for AwsProvider {
     }
 
     async fn volume(&self, region: &str, id: &str) -> Result<Volume> {
+        self.throttle(region, "DescribeVolumes", false).await;
         let out = self
             .ec2(region)
             .describe_volumes()
@@ -539,6 +548,7 @@ impl Compute for AwsProvider {
     /// EC2 `CreateVolume` with a `ClientToken`; needs `spec.zone`.
     async fn create_volume(&self, spec: &VolumeSpec) -> Result<Volume> {
         self.guard("ec2", "CreateVolume")?;
+        self.throttle(&spec.region, "CreateVolume", true).await;
         let region = spec.region.as_str();
         let zone = spec.zone.as_deref().ok_or_else(|| {
             Error::invalid_argument("EBS volumes need an availability zone (VolumeSpec::zone)")
@@ -589,6 +599,8 @@ impl Compute for AwsProvider {
     /// instance (read with `DescribeInstances`).
     async fn attach_volume(&self, region: &str, volume_id: &str, instance_id: &str) -> Result<()> {
         self.guard("ec2", "AttachVolume")?;
+        self.throttle(region, "AttachVolume", true).await;
+        self.throttle(region, "DescribeInstances", false).await;
         let client = self.ec2(region);
         let out = client
             .describe_instances()
@@ -631,6 +643,7 @@ impl Compute for AwsProvider {
     /// EC2 `DetachVolume`.
     async fn detach_volume(&self, region: &str, volume_id: &str, instance_id: &str) -> Result<()> {
         self.guard("ec2", "DetachVolume")?;
+        self.throttle(region, "DetachVolume", true).await;
         self.ec2(region)
             .detach_volume()
             .volume_id(volume_id)
@@ -644,6 +657,7 @@ impl Compute for AwsProvider {
     /// EC2 `DeleteVolume`; a missing volume is `Ok`.
     async fn delete_volume(&self, region: &str, id: &str) -> Result<()> {
         self.guard("ec2", "DeleteVolume")?;
+        self.throttle(region, "DeleteVolume", true).await;
         match self
             .ec2(region)
             .delete_volume()
@@ -672,6 +686,7 @@ impl Compute for AwsProvider {
         paged(move |token| {
             let client = client.clone();
             async move {
+                self.throttle(&q.region, "DescribeImages", false).await;
                 let mut req = client.describe_images().set_next_token(token);
                 req = match owner {
                     ImageOwner::Shared => req.executable_users("self"),
@@ -703,6 +718,7 @@ impl Compute for AwsProvider {
         paged(move |token| {
             let client = client.clone();
             async move {
+                self.throttle(region, "DescribeInstanceTypes", false).await;
                 let out = client
                     .describe_instance_types()
                     .max_results(page(None, TYPE_PAGE))

@@ -69,6 +69,7 @@ pub struct AwsProvider {
     ec2: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
     s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
     bucket_regions: Mutex<HashMap<String, String>>,
+    limiter: client::RateLimiter,
     iam: aws_sdk_iam::Client,
     sts: aws_sdk_sts::Client,
     ce: aws_sdk_costexplorer::Client,
@@ -128,6 +129,7 @@ impl AwsProvider {
             ec2: Mutex::new(HashMap::new()),
             s3: Mutex::new(HashMap::new()),
             bucket_regions: Mutex::new(HashMap::new()),
+            limiter: client::RateLimiter::new(&account.transport.rate_limits),
             iam,
             sts,
             ce,
@@ -170,6 +172,11 @@ impl AwsProvider {
             .clone()
     }
 
+    /// Wait for the client-side EC2 rate limiter (per region and action class).
+    pub(crate) async fn throttle(&self, region: &str, action: &str, mutating: bool) {
+        self.limiter.acquire(region, action, mutating).await;
+    }
+
     /// Refuse a mutating call on a read-only account.
     pub(crate) fn guard(&self, service: &str, action: &str) -> Result<()> {
         if self.settings.read_only {
@@ -179,6 +186,8 @@ impl AwsProvider {
     }
 
     async fn discover_regions(&self) -> Result<Vec<Region>> {
+        self.throttle(&self.settings.home_region, "DescribeRegions", false)
+            .await;
         let home = self.home_region().to_string();
         let out = self
             .ec2(&home)
@@ -281,6 +290,8 @@ impl Provider for AwsProvider {
 
     /// EC2 `DescribeAvailabilityZones`.
     async fn zones(&self, region: &str) -> Result<Vec<Zone>> {
+        self.throttle(region, "DescribeAvailabilityZones", false)
+            .await;
         let out = self
             .ec2(region)
             .describe_availability_zones()

@@ -246,6 +246,7 @@ impl Network for AwsProvider {
         paged(move |token| {
             let client = client.clone();
             async move {
+                self.throttle(&q.region, "DescribeVpcs", false).await;
                 let mut req = client
                     .describe_vpcs()
                     .set_filters(Some(tag_filters(&q.tags)).filter(|f| !f.is_empty()))
@@ -268,6 +269,7 @@ impl Network for AwsProvider {
     /// EC2 `CreateVpc` (Name tag from `spec.name`).
     async fn create_vpc(&self, spec: &VpcSpec) -> Result<Vpc> {
         self.guard("ec2", "CreateVpc")?;
+        self.throttle(&spec.region, "CreateVpc", true).await;
         let out = self
             .ec2(&spec.region)
             .create_vpc()
@@ -286,6 +288,7 @@ impl Network for AwsProvider {
     /// EC2 `DeleteVpc`; `DependencyViolation` is `Conflict`, missing is `Ok`.
     async fn delete_vpc(&self, region: &str, id: &str) -> Result<()> {
         self.guard("ec2", "DeleteVpc")?;
+        self.throttle(region, "DeleteVpc", true).await;
         ok_if_gone(
             self.ec2(region)
                 .delete_vpc()
@@ -303,6 +306,7 @@ impl Network for AwsProvider {
         paged(move |token| {
             let client = client.clone();
             async move {
+                self.throttle(&q.region, "DescribeSubnets", false).await;
                 let f = vpc_filter(q);
                 let mut req = client
                     .describe_subnets()
@@ -330,6 +334,7 @@ impl Network for AwsProvider {
     /// EC2 `CreateSubnet`.
     async fn create_subnet(&self, spec: &SubnetSpec) -> Result<Subnet> {
         self.guard("ec2", "CreateSubnet")?;
+        self.throttle(&spec.region, "CreateSubnet", true).await;
         let out = self
             .ec2(&spec.region)
             .create_subnet()
@@ -350,6 +355,7 @@ impl Network for AwsProvider {
     /// EC2 `DeleteSubnet`; missing is `Ok`.
     async fn delete_subnet(&self, region: &str, id: &str) -> Result<()> {
         self.guard("ec2", "DeleteSubnet")?;
+        self.throttle(region, "DeleteSubnet", true).await;
         ok_if_gone(
             self.ec2(region)
                 .delete_subnet()
@@ -368,6 +374,8 @@ impl Network for AwsProvider {
         paged(move |token| {
             let client = client.clone();
             async move {
+                self.throttle(&q.region, "DescribeSecurityGroups", false)
+                    .await;
                 let f = vpc_filter(q);
                 let mut req = client
                     .describe_security_groups()
@@ -393,6 +401,7 @@ impl Network for AwsProvider {
     }
 
     async fn security_group(&self, region: &str, id: &str) -> Result<SecurityGroup> {
+        self.throttle(region, "DescribeSecurityGroups", false).await;
         let out = self
             .ec2(region)
             .describe_security_groups()
@@ -415,6 +424,8 @@ impl Network for AwsProvider {
     /// requires one), then `DescribeSecurityGroups` for its default rules.
     async fn create_security_group(&self, spec: &SecurityGroupSpec) -> Result<SecurityGroup> {
         self.guard("ec2", "CreateSecurityGroup")?;
+        self.throttle(&spec.region, "CreateSecurityGroup", true)
+            .await;
         let desc = spec
             .description
             .clone()
@@ -441,6 +452,7 @@ impl Network for AwsProvider {
     /// EC2 `DeleteSecurityGroup`; missing is `Ok`.
     async fn delete_security_group(&self, region: &str, id: &str) -> Result<()> {
         self.guard("ec2", "DeleteSecurityGroup")?;
+        self.throttle(region, "DeleteSecurityGroup", true).await;
         ok_if_gone(
             self.ec2(region)
                 .delete_security_group()
@@ -464,6 +476,7 @@ impl Network for AwsProvider {
             _ => "AuthorizeSecurityGroupIngress",
         };
         self.guard("ec2", action)?;
+        self.throttle(region, action, true).await;
         let perm = permission_from_rule(rule)?;
         let client = self.ec2(region);
         match rule.direction {
@@ -495,6 +508,7 @@ impl Network for AwsProvider {
             _ => "RevokeSecurityGroupIngress",
         };
         self.guard("ec2", action)?;
+        self.throttle(region, action, true).await;
         let client = self.ec2(region);
         let perm = match &rule.id {
             Some(_) => None,
@@ -532,6 +546,7 @@ impl Network for AwsProvider {
         paged(move |_token| {
             let client = client.clone();
             async move {
+                self.throttle(&q.region, "DescribeAddresses", false).await;
                 let f = tag_filters(&q.tags);
                 let out = client
                     .describe_addresses()
@@ -553,6 +568,7 @@ impl Network for AwsProvider {
     /// EC2 `AllocateAddress` (`Domain=vpc`).
     async fn allocate_public_ip(&self, spec: &PublicIpSpec) -> Result<PublicIp> {
         self.guard("ec2", "AllocateAddress")?;
+        self.throttle(&spec.region, "AllocateAddress", true).await;
         let out = self
             .ec2(&spec.region)
             .allocate_address()
@@ -597,6 +613,7 @@ impl Network for AwsProvider {
         instance_id: &str,
     ) -> Result<()> {
         self.guard("ec2", "AssociateAddress")?;
+        self.throttle(region, "AssociateAddress", true).await;
         self.ec2(region)
             .associate_address()
             .allocation_id(ip_id)
@@ -611,6 +628,8 @@ impl Network for AwsProvider {
     /// `DisassociateAddress`; an unbound address is `Ok`.
     async fn disassociate_public_ip(&self, region: &str, ip_id: &str) -> Result<()> {
         self.guard("ec2", "DisassociateAddress")?;
+        self.throttle(region, "DescribeAddresses", false).await;
+        self.throttle(region, "DisassociateAddress", true).await;
         let client = self.ec2(region);
         let out = client
             .describe_addresses()
@@ -637,6 +656,7 @@ impl Network for AwsProvider {
     /// EC2 `ReleaseAddress`; missing is `Ok`.
     async fn release_public_ip(&self, region: &str, ip_id: &str) -> Result<()> {
         self.guard("ec2", "ReleaseAddress")?;
+        self.throttle(region, "ReleaseAddress", true).await;
         ok_if_gone(
             self.ec2(region)
                 .release_address()
