@@ -22,6 +22,18 @@ async fn serve(
     content_type: &'static str,
     body: String,
 ) -> (String, Arc<AtomicUsize>) {
+    let (url, hits, _) = serve_recording(status, content_type, body).await;
+    (url, hits)
+}
+
+/// [`serve`], also keeping every request body.
+async fn serve_recording(
+    status: u16,
+    content_type: &'static str,
+    body: String,
+) -> (String, Arc<AtomicUsize>, Arc<std::sync::Mutex<Vec<String>>>) {
+    let bodies = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = bodies.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let hits = Arc::new(AtomicUsize::new(0));
@@ -33,6 +45,7 @@ async fn serve(
             };
             let body = body.clone();
             let counter = counter.clone();
+            let seen = seen.clone();
             tokio::spawn(async move {
                 // Read the head, then as many body bytes as Content-Length says.
                 let mut buf = Vec::new();
@@ -61,6 +74,10 @@ async fn serve(
                     buf.extend_from_slice(&tmp[..n]);
                 }
                 counter.fetch_add(1, Ordering::SeqCst);
+                let end = buf.len().min(head_end + len);
+                seen.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&buf[head_end..end]).to_string());
                 let resp = format!(
                     "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\n\
                      content-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -71,7 +88,7 @@ async fn serve(
             });
         }
     });
-    (format!("http://{addr}"), hits)
+    (format!("http://{addr}"), hits, bodies)
 }
 
 fn account(url: &str, read_only: bool) -> AccountConfig {
@@ -389,4 +406,74 @@ async fn fixture_get_cost_and_usage() {
         .await
         .unwrap();
     assert!(!lines.is_empty());
+}
+
+/// The ClientToken of a create is sent, and is the same on every retry.
+#[tokio::test]
+async fn client_token_is_sent_and_kept_across_retries() {
+    let (url, hits, bodies) =
+        serve_recording(503, "text/xml", ec2_error("RequestLimitExceeded")).await;
+    let mut a = account(&url, false);
+    a.transport.max_attempts = Some(3);
+    let p = multicloud::Cloud::connect(&a).await.unwrap();
+    let spec = InstanceSpec {
+        region: "us-east-1".into(),
+        name: "t".into(),
+        instance_type: "t3.micro".into(),
+        image_id: "ami-0abcdef1234567890".into(),
+        ..Default::default()
+    };
+    let e = p
+        .compute()
+        .unwrap()
+        .create_instance(&spec)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Throttled);
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+    let tokens: Vec<String> = bodies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            b.split('&')
+                .find_map(|kv| kv.strip_prefix("ClientToken="))
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(tokens.len(), 3);
+    assert_eq!(tokens[0].len(), 36, "generated UUID: {tokens:?}");
+    assert!(tokens.iter().all(|t| *t == tokens[0]), "{tokens:?}");
+
+    // a caller's token is sent as given
+    bodies.lock().unwrap().clear();
+    let spec = InstanceSpec {
+        client_token: Some("my-token-1".into()),
+        ..spec
+    };
+    let _ = p.compute().unwrap().create_instance(&spec).await;
+    assert!(
+        bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|b| b.contains("ClientToken=my-token-1"))
+    );
+    // and so is a volume's
+    bodies.lock().unwrap().clear();
+    let v = VolumeSpec {
+        region: "us-east-1".into(),
+        zone: Some("us-east-1a".into()),
+        size_gib: 1,
+        client_token: Some("vol-token-1".into()),
+        ..Default::default()
+    };
+    let _ = p.compute().unwrap().create_volume(&v).await;
+    let b = bodies.lock().unwrap();
+    assert_eq!(b.len(), 3);
+    assert!(
+        b.iter().all(|b| b.contains("ClientToken=vol-token-1")),
+        "{b:?}"
+    );
 }
