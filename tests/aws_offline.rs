@@ -477,3 +477,44 @@ async fn client_token_is_sent_and_kept_across_retries() {
         "{b:?}"
     );
 }
+
+/// `ListBuckets` with `BucketRegion` (response syntax of the S3 API
+/// reference: `ListAllMyBucketsResult/Buckets/Bucket/{BucketRegion,
+/// CreationDate, Name}`; values made up): regions come from the list, and
+/// `bucket_location` then needs no request.
+#[tokio::test]
+async fn list_buckets_takes_regions_from_the_list() {
+    let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+        <ListAllMyBucketsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Buckets>\
+        <Bucket><BucketRegion>eu-west-3</BucketRegion>\
+        <CreationDate>2024-01-02T03:04:05.000Z</CreationDate><Name>alpha</Name></Bucket>\
+        <Bucket><CreationDate>2024-01-02T03:04:05.000Z</CreationDate><Name>beta</Name></Bucket>\
+        </Buckets><Owner><DisplayName>o</DisplayName><ID>id</ID></Owner></ListAllMyBucketsResult>";
+    let (url, hits) = serve(200, "application/xml", xml.to_string()).await;
+    let p = multicloud::Cloud::connect(&account(&url, false))
+        .await
+        .unwrap();
+    let s = p.storage().unwrap();
+    let b: Vec<Bucket> = s.buckets().try_collect().await.unwrap();
+    assert_eq!(b.len(), 2);
+    assert_eq!(
+        (b[0].name.as_str(), b[0].region.as_deref()),
+        ("alpha", Some("eu-west-3"))
+    );
+    assert_eq!(
+        b[0].created_at.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2024-01-02T03:04:05+00:00")
+    );
+    assert_eq!((b[1].name.as_str(), b[1].region.as_deref()), ("beta", None));
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        1,
+        "one ListBuckets, no per-bucket call"
+    );
+    assert_eq!(s.bucket_location("alpha").await.unwrap(), "eu-west-3");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        1,
+        "location came from the list"
+    );
+}
