@@ -222,6 +222,7 @@ pub async fn settings(account: &AccountConfig) -> Result<Settings> {
         endpoints.insert(key.to_string(), v.trim_end_matches('/').to_string());
     }
     let regions = RegionMatcher::new(&account.regions)?;
+    unsupported_settings(account)?;
 
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(retry_config(account))
@@ -258,6 +259,31 @@ pub async fn settings(account: &AccountConfig) -> Result<Settings> {
         cloud_domain: account.endpoints.cloud_domain.clone(),
         regions,
     })
+}
+
+/// Settings the AWS provider does not apply yet are refused rather than
+/// silently ignored (traffic meant for a proxy must not go direct).
+fn unsupported_settings(account: &AccountConfig) -> Result<()> {
+    let t = &account.transport;
+    let what = if t.proxy.is_some() {
+        Some("transport.proxy")
+    } else if t.ca_file.is_some() {
+        Some("transport.ca_file")
+    } else if !t.resolve.is_empty() {
+        Some("transport.resolve (use endpoints.services URLs instead)")
+    } else if !account.endpoints.api_versions.is_empty() {
+        Some("endpoints.api_versions (the AWS SDK crates pin their API versions)")
+    } else {
+        None
+    };
+    match what {
+        Some(w) => Err(Error::config(format!(
+            "account `{}`: {w} is not supported by the AWS provider yet",
+            account.name
+        ))
+        .with_provider("aws")),
+        None => Ok(()),
+    }
 }
 
 /// `transport.max_attempts` into the SDK's standard retry mode (3 attempts
