@@ -933,8 +933,58 @@ async fn iam_users_policies_keys() {
         .try_collect()
         .await
         .unwrap();
-    let _roles: Vec<Role> = iam.roles().try_collect().await.unwrap();
-    let _groups: Vec<Group> = iam.groups().try_collect().await.unwrap();
+
+    // a role with a trust policy, and a group the user joins
+    let role_name = unique("role");
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    raw.create_role()
+        .role_name(&role_name)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    let roles: Vec<Role> = iam.roles().try_collect().await.unwrap();
+    let role = roles
+        .iter()
+        .find(|r| r.name == role_name)
+        .expect("role listed");
+    assert_eq!(
+        role.trust_policy
+            .as_ref()
+            .and_then(|t| t.get("Version"))
+            .and_then(|v| v.as_str()),
+        Some("2012-10-17"),
+        "{role:?}"
+    );
+    let role_principal = Principal::Role(role_name.clone());
+    iam.attach_policy(&role_principal, &ro).await.unwrap();
+    let attached: Vec<PolicyRef> = iam
+        .attached_policies(&role_principal)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(attached, vec![ro.clone()]);
+    iam.detach_policy(&role_principal, &ro).await.unwrap();
+    raw.delete_role()
+        .role_name(&role_name)
+        .send()
+        .await
+        .unwrap();
+
+    let group_name = unique("group");
+    raw.create_group()
+        .group_name(&group_name)
+        .send()
+        .await
+        .unwrap();
+    raw.add_user_to_group()
+        .group_name(&group_name)
+        .user_name(&name)
+        .send()
+        .await
+        .unwrap();
+    let groups: Vec<Group> = iam.groups().try_collect().await.unwrap();
+    assert!(groups.iter().any(|g| g.name == group_name));
 
     // a user with keys and policies: Conflict unless cleanup
     let e = iam
@@ -942,6 +992,7 @@ async fn iam_users_policies_keys() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
+    assert!(e.message().contains("1 group membership"), "{e}");
     assert!(iam.user(&name).await.is_ok());
     // detach is idempotent
     iam.detach_policy(&principal, &ro).await.unwrap();
@@ -954,6 +1005,18 @@ async fn iam_users_policies_keys() {
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert_eq!(e.code(), Some("NoSuchEntity"));
     iam.delete_user(&name, DeleteUserOptions::default())
+        .await
+        .unwrap();
+    let members = raw
+        .get_group()
+        .group_name(&group_name)
+        .send()
+        .await
+        .unwrap();
+    assert!(members.users().is_empty(), "cleanup left the group");
+    raw.delete_group()
+        .group_name(&group_name)
+        .send()
         .await
         .unwrap();
 }
