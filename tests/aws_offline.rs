@@ -308,6 +308,7 @@ async fn sdk_errors_carry_code_status_request_id_and_action() {
             "no secret in errors"
         );
         assert_eq!(hits.load(Ordering::SeqCst), 1, "max_attempts = 1");
+        assert_eq!(e.attempts(), 1);
     }
     // terminate of a missing instance is Ok
     let (url, _) = serve(400, "text/xml", ec2_error("InvalidInstanceID.NotFound")).await;
@@ -330,6 +331,8 @@ async fn retries_follow_max_attempts() {
     let e = p.zones("us-east-1").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Throttled);
     assert_eq!(hits.load(Ordering::SeqCst), 3);
+    assert_eq!(e.attempts(), 3, "{e}");
+    assert!(e.to_string().ends_with("after 3 attempts"), "{e}");
 }
 
 #[tokio::test]

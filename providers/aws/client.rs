@@ -18,6 +18,37 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Tags, Timestamp};
 use crate::traits::ResultStream;
 
+/// Response header the [`AttemptCounter`] interceptor writes the number of
+/// attempts into, so that errors can report it.
+pub(crate) const ATTEMPTS_HEADER: &str = "x-multicloud-attempts";
+
+/// An SDK interceptor recording how many attempts (retries included) a call
+/// took, on its final response. Errors without a response (timeouts,
+/// connection failures) carry no count.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AttemptCounter;
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for AttemptCounter {
+    fn name(&self) -> &'static str {
+        "multicloud-attempt-counter"
+    }
+
+    fn modify_before_completion(
+        &self,
+        context: &mut aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextMut<'_>,
+        _rc: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> std::result::Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let n = cfg
+            .load::<aws_smithy_runtime_api::client::retries::RequestAttempts>()
+            .map(|a| a.attempts());
+        if let (Some(n), Some(resp)) = (n, context.response_mut()) {
+            resp.headers_mut().insert(ATTEMPTS_HEADER, n.to_string());
+        }
+        Ok(())
+    }
+}
+
 /// Provider name used in error contexts.
 pub(crate) const PROVIDER: &str = "aws";
 
@@ -244,6 +275,10 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let status = err.raw_response().map(|r| r.status().as_u16());
+    let attempts = err
+        .raw_response()
+        .and_then(|r| r.headers().get(ATTEMPTS_HEADER))
+        .and_then(|v| v.parse::<u32>().ok());
     let code = err.code().map(str::to_string);
     let request_id = err
         .request_id()
@@ -299,6 +334,9 @@ where
     }
     if let Some(id) = request_id {
         e = e.with_request_id(id);
+    }
+    if let Some(n) = attempts {
+        e = e.with_attempts(n);
     }
     e.with_source(err)
 }

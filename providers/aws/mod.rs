@@ -96,7 +96,8 @@ impl AwsProvider {
         let home = settings.home_region.clone();
         let iam = {
             let mut b = aws_sdk_iam::config::Builder::from(&settings.sdk)
-                .region(aws_sdk_iam::config::Region::new(home.clone()));
+                .region(aws_sdk_iam::config::Region::new(home.clone()))
+                .interceptor(client::AttemptCounter);
             if let Some(u) = settings.endpoint("iam", &home) {
                 b = b.endpoint_url(u);
             }
@@ -104,7 +105,8 @@ impl AwsProvider {
         };
         let sts = {
             let mut b = aws_sdk_sts::config::Builder::from(&settings.sdk)
-                .region(aws_sdk_sts::config::Region::new(home.clone()));
+                .region(aws_sdk_sts::config::Region::new(home.clone()))
+                .interceptor(client::AttemptCounter);
             if let Some(u) = settings.endpoint("sts", &home) {
                 b = b.endpoint_url(u);
             }
@@ -116,7 +118,8 @@ impl AwsProvider {
                 _ => "us-east-1".to_string(),
             };
             let mut b = aws_sdk_costexplorer::config::Builder::from(&settings.sdk)
-                .region(aws_sdk_costexplorer::config::Region::new(ce_region.clone()));
+                .region(aws_sdk_costexplorer::config::Region::new(ce_region.clone()))
+                .interceptor(client::AttemptCounter);
             if let Some(u) = settings.endpoint("ce", &ce_region) {
                 b = b.endpoint_url(u);
             }
@@ -147,7 +150,8 @@ impl AwsProvider {
         map.entry(region.to_string())
             .or_insert_with(|| {
                 let mut b = aws_sdk_ec2::config::Builder::from(&self.settings.sdk)
-                    .region(aws_sdk_ec2::config::Region::new(region.to_string()));
+                    .region(aws_sdk_ec2::config::Region::new(region.to_string()))
+                    .interceptor(client::AttemptCounter);
                 if let Some(u) = self.settings.endpoint("ec2", region) {
                     b = b.endpoint_url(u);
                 }
@@ -163,7 +167,8 @@ impl AwsProvider {
         map.entry(region.to_string())
             .or_insert_with(|| {
                 let mut b = aws_sdk_s3::config::Builder::from(&self.settings.sdk)
-                    .region(aws_sdk_s3::config::Region::new(region.to_string()));
+                    .region(aws_sdk_s3::config::Region::new(region.to_string()))
+                    .interceptor(client::AttemptCounter);
                 if let Some(u) = self.settings.endpoint("s3", region) {
                     b = b.endpoint_url(u).force_path_style(true);
                 }
