@@ -13,9 +13,9 @@ mkdir -p "$state"
 
 start() {
   : > "$envfile"
-  # No provider that needs an emulator has landed yet; the AWS, Azure and
-  # OpenStack issues add moto, Azurite and Keystone here.
-  echo "emulators: none needed by the providers in this build"
+  # moto (AWS): EC2, S3, IAM, STS, Cost Explorer for tests/aws_moto.rs.
+  "$root/scripts/emu/moto.sh" start >> "$envfile"
+  cat "$envfile"
 }
 
 stop() {
