@@ -22,7 +22,10 @@ async fn drain(concurrency: usize) -> usize {
         let end = (offset + u64::from(limit)).min(total);
         Ok(CountedPage::new((offset..end).collect::<Vec<u64>>(), total))
     });
-    stream.filter(|r| futures::future::ready(r.is_ok())).count().await
+    stream
+        .filter(|r| futures::future::ready(r.is_ok()))
+        .count()
+        .await
 }
 
 fn bench(c: &mut Criterion) {

@@ -35,10 +35,15 @@ impl Cloud {
         }
         // Providers add their arm here as they land, e.g.
         // `#[cfg(feature = "tencent")] ProviderKind::Tencent => crate::tencent::connect(account).await,`
-        Err(Error::config(format!(
-            "account `{}`: provider `{kind}` is compiled in but has no implementation yet",
-            account.name
-        )))
+        #[allow(clippy::match_single_binding)]
+        match kind {
+            #[cfg(feature = "alibaba")]
+            ProviderKind::Alibaba => crate::alibaba::connect(account).await,
+            _ => Err(Error::config(format!(
+                "account `{}`: provider `{kind}` is compiled in but has no implementation yet",
+                account.name
+            ))),
+        }
     }
 
     /// Connect every account of `file`, at most [`CONNECT_CONCURRENCY`]
