@@ -138,7 +138,10 @@ pub fn classify(code: &str, http_status: u16) -> ErrorKind {
             return InvalidArgument;
         }
         // The API itself is unknown (at that version).
-        "InvalidAction.NotFound" | "InvalidVersion" | "UnsupportedHTTPAction" => {
+        "InvalidAction.NotFound"
+        | "InvalidApi.NotFound"
+        | "InvalidVersion"
+        | "UnsupportedHTTPAction" => {
             return Unsupported;
         }
         _ => {}
@@ -937,6 +940,7 @@ mod tests {
         ("InvalidDigest", 400, InvalidArgument),
         // Unsupported.
         ("InvalidAction.NotFound", 404, Unsupported),
+        ("InvalidApi.NotFound", 404, Unsupported),
         ("UnsupportedOperation", 400, Unsupported),
         ("Unsupported.IoOptimized", 400, Unsupported),
         ("OperationDenied.NotSupported", 403, Unsupported),
