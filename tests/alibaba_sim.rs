@@ -473,3 +473,122 @@ async fn images_and_instance_types() {
             .is_some()
     );
 }
+
+/// `credentials.source = "assume_role"`: STS AssumeRole is called once with
+/// the base keys, and every later call signs with the temporary keys and
+/// their security token.
+#[tokio::test]
+async fn assume_role_credentials() {
+    let e = start().await;
+    let a = e.sim.accounts("alibaba").remove(0);
+    let role = e
+        .sim
+        .estate()
+        .iam("alibaba", &a.id, |i| {
+            i.roles.values().next().map(|r| r.name.clone())
+        })
+        .expect("estate")
+        .expect("a role");
+    let text = e.sim.accounts_toml();
+    let file = AccountsFile::parse(&text).expect("accounts file");
+    let mut acct = file
+        .accounts
+        .into_iter()
+        .find(|x| x.provider == multicloud::model::ProviderKind::Alibaba)
+        .expect("account");
+    let base = acct.credentials.clone();
+    acct.credentials = multicloud::config::CredentialConfig {
+        source: multicloud::config::CredentialSourceKind::AssumeRole,
+        role_arn: Some(format!("acs:ram::{}:role/{role}", a.id)),
+        role_session_name: Some("mc-test".into()),
+        base: Some(Box::new(base)),
+        ..Default::default()
+    };
+    let p = Cloud::connect(&acct).await.expect("connect");
+    let who = p.account().await.expect("account");
+    assert_eq!(who.id, a.id);
+    assert!(
+        who.principal
+            .as_deref()
+            .is_some_and(|arn| arn.contains(":assumed-role/")),
+        "{who:?}"
+    );
+    let s = behaviour::sim_scope(&*p, &e.sim).await;
+    let n: Vec<_> = p
+        .compute()
+        .expect("compute")
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            ..ListInstances::default()
+        })
+        .try_collect()
+        .await
+        .expect("list with role keys");
+    assert_eq!(
+        n.len(),
+        behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region)
+    );
+    let log = behaviour::requests_of(&e.sim, "alibaba");
+    let assumes = log.iter().filter(|r| r.action == "AssumeRole").count();
+    assert_eq!(assumes, 1, "temporary keys are cached");
+    let later: Vec<_> = log.iter().filter(|r| r.action != "AssumeRole").collect();
+    assert!(!later.is_empty());
+    for r in later {
+        let token = r
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("x-acs-security-token"));
+        assert!(token.is_some(), "{} signed without the STS token", r.action);
+    }
+}
+
+/// `options.oss_signature = "v1"`: OSS requests are signed with the V1
+/// signature (for OSS-compatible private deployments) and still work.
+#[tokio::test]
+async fn oss_v1_signature_option() {
+    let e = start().await;
+    let file = AccountsFile::parse(&e.sim.accounts_toml()).expect("accounts file");
+    let mut acct = file
+        .accounts
+        .into_iter()
+        .find(|x| x.provider == multicloud::model::ProviderKind::Alibaba)
+        .expect("account");
+    acct.options.insert("oss_signature".into(), "v1".into());
+    let p = Cloud::connect(&acct).await.expect("connect");
+    let s = behaviour::sim_scope(&*p, &e.sim).await;
+    let st = p.storage().expect("storage");
+    st.create_bucket(&multicloud::model::BucketSpec {
+        name: "mc-v1-bucket".into(),
+        region: s.region.clone(),
+        storage_class: None,
+    })
+    .await
+    .expect("create bucket");
+    st.put_object(
+        "mc-v1-bucket",
+        "k",
+        bytes::Bytes::from_static(b"v1").into(),
+        &multicloud::model::PutOptions::default(),
+    )
+    .await
+    .expect("put");
+    let got = st
+        .get_object("mc-v1-bucket", "k", &Default::default())
+        .await
+        .expect("get")
+        .collect()
+        .await
+        .expect("body");
+    assert_eq!(&got[..], b"v1");
+    let oss: Vec<_> = e.sim.requests().filter(|r| r.host.contains("oss-"));
+    assert!(!oss.is_empty());
+    for r in oss {
+        let auth = r
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        assert!(auth.starts_with("OSS "), "{}: {auth}", r.action);
+    }
+}
