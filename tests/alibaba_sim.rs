@@ -592,3 +592,64 @@ async fn oss_v1_signature_option() {
         assert!(auth.starts_with("OSS "), "{}: {auth}", r.action);
     }
 }
+
+/// AssumeRole keys are cached and refreshed before they expire: with a
+/// clock moved to five minutes before the sim's `Expiration`, the next call
+/// assumes the role again.
+#[tokio::test]
+async fn assume_role_refreshes_before_expiry() {
+    use multicloud::alibaba::client::AlibabaClient;
+    use multicloud::alibaba::config::{AssumeRoleSpec, Endpoints};
+    use multicloud::alibaba::creds::AssumeRoleProvider;
+    use multicloud::credentials::{
+        CachingProvider, CredentialProvider, Credentials, ManualClock, StaticCredentials,
+    };
+
+    let e = start().await;
+    let a = e.sim.accounts("alibaba").remove(0);
+    let role = e
+        .sim
+        .estate()
+        .iam("alibaba", &a.id, |i| {
+            i.roles.values().next().map(|r| r.name.clone())
+        })
+        .expect("estate")
+        .expect("a role");
+    let file = AccountsFile::parse(&e.sim.accounts_toml()).expect("accounts file");
+    let acct = file
+        .accounts
+        .into_iter()
+        .find(|x| x.provider == multicloud::model::ProviderKind::Alibaba)
+        .expect("account");
+    let transport = multicloud::transport::Transport::from_account(&acct).expect("transport");
+    let endpoints = Endpoints::from_config(&acct.endpoints, &acct.options).expect("endpoints");
+    let base: Arc<dyn CredentialProvider> = Arc::new(StaticCredentials::new(Credentials::new(
+        a.access_key_id.clone(),
+        a.secret_access_key.expose().to_string(),
+    )));
+    let sts = AlibabaClient::new(transport, base, endpoints, a.regions[0].clone());
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let p = CachingProvider::new(AssumeRoleProvider::new(
+        sts,
+        AssumeRoleSpec {
+            role_arn: format!("acs:ram::{}:role/{role}", a.id),
+            session_name: "mc-refresh".into(),
+            duration_secs: Some(3600),
+            external_id: None,
+            sts_region: None,
+        },
+    ))
+    .with_clock(clock.clone());
+    let assumes = || e.sim.requests().filter(|r| r.action == "AssumeRole").len();
+    let first = p.credentials().await.expect("assume");
+    assert!(first.session_token.is_some() && first.expires_at.is_some());
+    let again = p.credentials().await.expect("cached");
+    assert_eq!(again.access_key_id, first.access_key_id);
+    assert_eq!(assumes(), 1, "cached while fresh");
+    clock.advance(std::time::Duration::from_secs(3600 - 240));
+    let refreshed = p.credentials().await.expect("refresh");
+    assert_eq!(assumes(), 2, "refreshed within the five-minute margin");
+    assert!(
+        refreshed.expires_at > first.expires_at || refreshed.access_key_id != first.access_key_id
+    );
+}
