@@ -267,8 +267,9 @@ def more_rpc(rt):
     ecs.detach_disk_with_options(ecs_models.DetachDiskRequest(instance_id=iid, disk_id=d.disk_id), rt)
     time_wait(lambda: disk_status(ecs, rt, d.disk_id) == "Available")
     ecs.delete_disk_with_options(ecs_models.DeleteDiskRequest(disk_id=d.disk_id), rt)
-    expect_error("ecs.DeleteDisk twice", "InvalidDiskId.NotFound",
-                 lambda: ecs.delete_disk_with_options(ecs_models.DeleteDiskRequest(disk_id=d.disk_id), rt))
+    # The API reference: "If the specified DiskId parameter does not exist, the request is ignored."
+    ecs.delete_disk_with_options(ecs_models.DeleteDiskRequest(disk_id=d.disk_id), rt)
+    check("ecs.DeleteDisk twice is ignored", disk_status(ecs, rt, d.disk_id) is None)
 
     eip = vpc.allocate_eip_address_with_options(vpc_models.AllocateEipAddressRequest(region_id=REGION, bandwidth="5"), rt).body
     check("vpc.AllocateEipAddress", eip.allocation_id.startswith("eip-") and eip.eip_address, eip.eip_address)
@@ -372,6 +373,7 @@ def more_rpc(rt):
             if not token:
                 break
     check("bss.DescribeInstanceBill (NextToken)", lines >= 1, f"cycles={cycles} lines={lines}")
+    return cred
 
 
 def oss_v2_sdk():
@@ -552,7 +554,18 @@ def main():
     bal = bss.query_account_balance_with_options(rt).body
     check("bss.QueryAccountBalance", bal.success and bal.data.currency, f"currency={bal.data.currency}")
 
-    more_rpc(rt)
+    cred = more_rpc(rt)
+
+    # OSS with the temporary STS credentials (security token header).
+    sts_auth = oss2.StsAuth(cred.access_key_id, cred.access_key_secret, cred.security_token)
+    sts_names = [b.name for b in oss2.BucketIterator(oss2.Service(sts_auth, f"http://{OSS}"))]
+    check("oss with STS credentials", len(sts_names) >= 1, f"buckets={sts_names}")
+    bad_sts = oss2.StsAuth(cred.access_key_id, cred.access_key_secret, cred.security_token + "x")
+    try:
+        list(oss2.BucketIterator(oss2.Service(bad_sts, f"http://{OSS}")))
+        check("oss with a wrong STS token is refused", False, "no error")
+    except oss2.exceptions.ServerError as e:
+        check("oss with a wrong STS token is refused", e.status == 403, f"status={e.status} code={e.code}")
 
     # OSS (V1 and V4 signatures, path-style on the sim's OSS port).
     for label, auth in (("v1", oss2.Auth(AK, SK)), ("v4", oss2.AuthV4(AK, SK))):
@@ -563,12 +576,25 @@ def main():
         bucket.create_bucket()
         names = [b.name for b in oss2.BucketIterator(service)]
         check(f"oss[{label}] list buckets", name in names, f"buckets={names}")
+        paged = [b.name for b in oss2.BucketIterator(service, max_keys=1)]
+        check(f"oss[{label}] list buckets paged (max-keys=1)", sorted(paged) == sorted(names), f"buckets={paged}")
+        info = bucket.get_bucket_info()
+        check(f"oss[{label}] bucket info", info.name == name and info.location == f"oss-{REGION}",
+              f"location={info.location}")
+        loc = bucket.get_bucket_location().location
+        check(f"oss[{label}] bucket location", loc == f"oss-{REGION}", loc)
         for i in range(5):
             bucket.put_object(f"dir/obj-{i}.txt", f"hello {i}".encode())
         data = bucket.get_object("dir/obj-3.txt").read()
         check(f"oss[{label}] get object", data == b"hello 3", f"data={data!r}")
         keys = [o.key for o in oss2.ObjectIteratorV2(bucket, prefix="dir/", max_keys=2)]
         check(f"oss[{label}] list objects v2 (paged)", len(keys) == 5, f"keys={keys}")
+        objs = list(oss2.ObjectIterator(bucket, prefix="dir/", max_keys=2))
+        check(f"oss[{label}] list objects v1 (marker)", [o.key for o in objs] == keys
+              and all(o.size == len(b"hello 0") for o in objs), f"sizes={[o.size for o in objs]}")
+        top = list(oss2.ObjectIteratorV2(bucket, delimiter="/"))
+        check(f"oss[{label}] delimiter gives common prefixes", [o.key for o in top if o.is_prefix()] == ["dir/"],
+              f"entries={[o.key for o in top]}")
         url = bucket.sign_url("GET", "dir/obj-1.txt", 60)
         import urllib.request
         with urllib.request.urlopen(url) as r:

@@ -2,7 +2,7 @@
 //!
 //! Answers carry `Code`, `Message`, `Success` and `Data` besides `RequestId`.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -102,8 +102,14 @@ fn instance_bill(rpc: &Rpc) -> R<SimResponse> {
         .checked_add_months(chrono::Months::new(1))
         .ok_or_else(|| bad("BillingCycle"))?;
     let daily = rpc.p("Granularity").as_deref() == Some("DAILY");
+    // DAILY needs a BillingDate; a date outside the cycle's month is ignored
+    // (the cycle wins), as the API reference describes.
     let day = match rpc.p("BillingDate") {
-        Some(d) => Some(NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| bad("BillingDate"))?),
+        Some(d) => {
+            let d = NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| bad("BillingDate"))?;
+            (d >= first && d < next).then_some(d)
+        }
+        None if daily => return Err(rpc.missing("BillingDate")),
         None => None,
     };
     let max: usize = rpc.num("MaxResults")?.unwrap_or(20);
@@ -146,7 +152,6 @@ fn instance_bill(rpc: &Rpc) -> R<SimResponse> {
         .map(|c| render_line(c, &rpc.auth.account))
         .collect();
     let end = offset + page.len();
-    let _ = first.year();
     Ok(ok(
         rpc,
         json!({

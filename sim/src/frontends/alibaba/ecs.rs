@@ -4,10 +4,11 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::{R, Rpc, ecs_tags, iso_minutes, next_token};
+use super::{Bounds, R, Rpc, ecs_tags, iso_minutes, next_token};
 use crate::estate::{
-    ChargeType, Direction, Filter, ImageOwner, Instance, InstanceState, NewInstance,
-    NewSecurityGroup, NewVolume, PageReq, Peer, RuleAction, SecurityRule, Volume, VolumeState,
+    ChargeType, Direction, EstateError, Filter, ImageOwner, Instance, InstanceState, NewInstance,
+    NewSecurityGroup, NewVolume, PageReq, Peer, ResourceKind, RuleAction, SecurityRule, Volume,
+    VolumeState,
 };
 use crate::frontend::SimResponse;
 
@@ -128,7 +129,7 @@ fn charge(c: ChargeType) -> &'static str {
     }
 }
 
-fn render_instance(rpc: &Rpc, region: &str, i: &Instance, eips: &HashMap<String, Value>) -> Value {
+fn render_instance(region: &str, i: &Instance, eips: &HashMap<String, Value>) -> Value {
     let family = i
         .instance_type
         .rsplit_once('.')
@@ -139,7 +140,6 @@ fn render_instance(rpc: &Rpc, region: &str, i: &Instance, eips: &HashMap<String,
         InstanceState::Stopped => "KeepCharging",
         _ => "Not-applicable",
     };
-    let _ = rpc;
     let eip = eips.get(&i.id).cloned().unwrap_or_else(
         || json!({"AllocationId": "", "IpAddress": "", "Bandwidth": 0, "InternetChargeType": ""}),
     );
@@ -231,10 +231,10 @@ fn paged<T: Clone>(
     all: Vec<T>,
     default: usize,
     max: usize,
-    token_max: usize,
+    token_bounds: Bounds,
 ) -> R<Paged<T>> {
     let total = all.len();
-    if let Some((offset, limit)) = rpc.token_page(default, token_max)? {
+    if let Some((offset, limit)) = rpc.token_page(default, token_bounds)? {
         let items: Vec<T> = all.into_iter().skip(offset).take(limit).collect();
         let next = next_token(offset, items.len(), total);
         return Ok(Paged {
@@ -312,13 +312,13 @@ fn describe_instances(rpc: &Rpc) -> R<SimResponse> {
         .filter(|i| sg.as_ref().is_none_or(|g| i.security_group_ids.contains(g)))
         .filter(|i| ty.as_ref().is_none_or(|t| &i.instance_type == t))
         .collect();
-    let p = paged(rpc, items, 10, 100, 100)?;
+    let p = paged(rpc, items, 10, 100, Bounds::Clamp(10, 100))?;
     let eips = eip_map(rpc);
     let rendered = Paged {
         items: p
             .items
             .iter()
-            .map(|i| render_instance(rpc, &scope.region, i, &eips))
+            .map(|i| render_instance(&scope.region, i, &eips))
             .collect(),
         total: p.total,
         page_number: p.page_number,
@@ -503,7 +503,7 @@ fn describe_disks(rpc: &Rpc) -> R<SimResponse> {
         .filter(|v| st.as_deref().is_none_or(|s| s == disk_status(v.state)))
         .map(|v| render_disk(&scope.region, v))
         .collect();
-    let p = paged(rpc, items, 10, 100, 500)?;
+    let p = paged(rpc, items, 10, 100, Bounds::Clamp(10, 500))?;
     Ok(rpc.ok(page_body(&p, "Disks", "Disk", json!({}))))
 }
 
@@ -566,13 +566,18 @@ fn disk_op(rpc: &Rpc, attach: bool) -> R<SimResponse> {
     Ok(rpc.ok(json!({})))
 }
 
+/// DeleteDisk; the API reference says a DiskId that does not exist is
+/// ignored, so a missing disk is a success.
 fn delete_disk(rpc: &Rpc) -> R<SimResponse> {
     let disk = rpc.need("DiskId")?;
-    rpc.ctx
-        .estate
-        .delete_volume(&rpc.scope(), &disk)
-        .map_err(|e| rpc.estate_err(&e))?;
-    Ok(rpc.ok(json!({})))
+    match rpc.ctx.estate.delete_volume(&rpc.scope(), &disk) {
+        Ok(())
+        | Err(EstateError::NotFound {
+            kind: ResourceKind::Volume,
+            ..
+        }) => Ok(rpc.ok(json!({}))),
+        Err(e) => Err(rpc.estate_err(&e)),
+    }
 }
 
 fn describe_images(rpc: &Rpc) -> R<SimResponse> {
@@ -627,7 +632,7 @@ fn describe_images(rpc: &Rpc) -> R<SimResponse> {
             })
         })
         .collect();
-    let p = paged(rpc, items, 10, 100, 100)?;
+    let p = paged(rpc, items, 10, 100, Bounds::Reject(100))?;
     Ok(rpc.ok(page_body(
         &p,
         "Images",
@@ -664,7 +669,9 @@ fn describe_instance_types(rpc: &Rpc) -> R<SimResponse> {
         })
         .collect();
     let total = items.len();
-    let (offset, limit) = rpc.token_page(1600, 1600)?.unwrap_or((0, 1600));
+    let (offset, limit) = rpc
+        .token_page(1600, Bounds::Reject(1600))?
+        .unwrap_or((0, 1600));
     let page: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
     let next = next_token(offset, page.len(), total).unwrap_or_default();
     Ok(rpc.ok(json!({"InstanceTypes": {"InstanceType": page}, "NextToken": next})))
@@ -703,7 +710,7 @@ fn describe_security_groups(rpc: &Rpc) -> R<SimResponse> {
         .security_groups(&scope, &filter, &PageReq::All)
         .map_err(|e| rpc.estate_err(&e))?;
     let items: Vec<Value> = all.items.iter().map(render_sg).collect();
-    let p = paged(rpc, items, 10, 50, 100)?;
+    let p = paged(rpc, items, 10, 50, Bounds::Reject(100))?;
     Ok(rpc.ok(page_body(
         &p,
         "SecurityGroups",

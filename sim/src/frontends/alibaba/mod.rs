@@ -754,24 +754,37 @@ impl Rpc<'_> {
         Ok((n, size))
     }
 
-    /// `NextToken` + `MaxResults` (1..=max): `(offset, limit)`. The token is
-    /// the offset of the next item, as text.
-    pub fn token_page(&self, default: usize, max: usize) -> R<Option<(usize, usize)>> {
+    /// `NextToken` + `MaxResults`: `(offset, limit)`, `None` when neither is
+    /// given. The token is an opaque form of the next item's offset. How
+    /// `MaxResults` is bounded depends on the API ([`Bounds`]).
+    pub fn token_page(&self, default: usize, bounds: Bounds) -> R<Option<(usize, usize)>> {
         let token = self.p("NextToken");
         let mr: Option<usize> = self.num("MaxResults")?;
         if token.is_none() && mr.is_none() {
             return Ok(None);
         }
-        let limit = mr.unwrap_or(default);
-        if limit == 0 || limit > max {
-            return Err(self.invalid("MaxResults"));
-        }
+        let limit = match (mr, bounds) {
+            (None, _) => default,
+            (Some(n), Bounds::Clamp(lo, hi)) => n.clamp(lo, hi),
+            (Some(n), Bounds::Reject(hi)) if n >= 1 && n <= hi => n,
+            (Some(_), Bounds::Reject(_)) => return Err(self.invalid("MaxResults")),
+        };
         let offset = match token {
             None => 0,
             Some(t) => decode_token(&t).ok_or_else(|| self.invalid("NextToken"))?,
         };
         Ok(Some((offset, limit)))
     }
+}
+
+/// How an API bounds `MaxResults`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Bounds {
+    /// Values outside `lo..=hi` are replaced by the nearer bound
+    /// (`DescribeInstances`: 10..=100, `DescribeDisks`: 10..=500).
+    Clamp(usize, usize),
+    /// Values outside `1..=hi` are `InvalidMaxResults`.
+    Reject(usize),
 }
 
 /// An opaque next token for an offset.
@@ -784,7 +797,7 @@ pub(crate) fn encode_token(offset: usize) -> String {
 
 /// The offset of a next token.
 pub(crate) fn decode_token(t: &str) -> Option<usize> {
-    if t.len() != 16 {
+    if t.len() != 16 || !t.is_ascii() {
         return None;
     }
     let off = usize::from_str_radix(&t[..8], 16).ok()?;
@@ -835,6 +848,7 @@ mod tests {
         let t = encode_token(42);
         assert_eq!(decode_token(&t), Some(42));
         assert_eq!(decode_token("garbage"), None);
+        assert_eq!(decode_token("ééééééééé"), None);
         assert_eq!(next_token(0, 10, 10), None);
         assert_eq!(
             next_token(0, 10, 11).and_then(|t| decode_token(&t)),

@@ -53,6 +53,16 @@ fn locate(req: &SimRequest) -> (Option<String>, String, Option<String>) {
     )
 }
 
+/// OSS request ids: 24 upper-case hex digits.
+fn oss_request_id(ctx: &Ctx) -> String {
+    ctx.request_id()
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(24)
+        .collect::<String>()
+        .to_uppercase()
+}
+
 fn qhas(req: &SimRequest, name: &str) -> bool {
     req.query_pairs().iter().any(|(k, _)| k == name)
 }
@@ -196,7 +206,7 @@ impl Frontend for AlibabaOss {
         let c = Call {
             ctx,
             req,
-            rid: ctx.request_id().replace('-', "").to_uppercase()[..24].to_string(),
+            rid: oss_request_id(ctx),
         };
         let (bucket, key, _) = locate(req);
         let mismatch = || {
@@ -207,7 +217,7 @@ impl Frontend for AlibabaOss {
             )
         };
         let lookup = |ak: &str, token: Option<String>| {
-            lookup_key(ctx, &self.sts, ak, token.as_deref()).map_err(|(_, code, msg)| {
+            lookup_key(ctx, &self.sts, ak, token.as_deref()).map_err(|(_, code, _)| {
                 if code == "InvalidAccessKeyId.NotFound" {
                     c.err(
                         403,
@@ -215,7 +225,11 @@ impl Frontend for AlibabaOss {
                         "The OSS Access Key Id you provided does not exist in our records.",
                     )
                 } else {
-                    c.err(403, "InvalidSecurityToken", msg)
+                    c.err(
+                        403,
+                        "InvalidSecurityToken",
+                        "The security token you provided is invalid.",
+                    )
                 }
             })
         };
@@ -339,14 +353,14 @@ impl Frontend for AlibabaOss {
         let c = Call {
             ctx,
             req,
-            rid: ctx.request_id().replace('-', "").to_uppercase()[..24].to_string(),
+            rid: oss_request_id(ctx),
         };
         handle(&c, &self.action(req), auth)
     }
 
     fn throttle_response(&self, ctx: &Ctx, req: &SimRequest, _action: &str) -> SimResponse {
         oss_error(
-            &ctx.request_id(),
+            &oss_request_id(ctx),
             &req.host,
             429,
             "QpsLimitExceeded",
@@ -357,7 +371,7 @@ impl Frontend for AlibabaOss {
 
     fn server_error_response(&self, ctx: &Ctx, req: &SimRequest, _action: &str) -> SimResponse {
         oss_error(
-            &ctx.request_id(),
+            &oss_request_id(ctx),
             &req.host,
             500,
             "InternalError",
@@ -368,7 +382,7 @@ impl Frontend for AlibabaOss {
 
     fn expired_response(&self, ctx: &Ctx, req: &SimRequest, _action: &str) -> SimResponse {
         oss_error(
-            &ctx.request_id(),
+            &oss_request_id(ctx),
             &req.host,
             403,
             "RequestTimeTooSkewed",
@@ -539,29 +553,62 @@ fn list_buckets(c: &Call, auth: &AuthIdentity) -> SimResponse {
         Ok(b) => b,
         Err(e) => return c.estate_err(&e, "", ""),
     };
-    let prefix = c.req.query("prefix").unwrap_or_default();
-    let x = Xml::new()
-        .open("ListAllMyBucketsResult")
+    let q = |n: &str| c.req.query(n).filter(|s| !s.is_empty());
+    let prefix = q("prefix").unwrap_or_default();
+    let marker = q("marker").unwrap_or_default();
+    let max_keys = match q("max-keys") {
+        None => 100,
+        Some(m) => match m.parse::<usize>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => {
+                return c.err(
+                    400,
+                    "InvalidArgument",
+                    "Argument max-keys must be an integer between 1 and 1000.",
+                );
+            }
+        },
+    };
+    let mut names: Vec<_> = bs
+        .iter()
+        .filter(|b| b.name.starts_with(&prefix) && b.name.as_str() > marker.as_str())
+        .collect();
+    names.sort_by(|a, b| a.name.cmp(&b.name));
+    let truncated = names.len() > max_keys;
+    names.truncate(max_keys);
+    let paging = q("prefix").is_some() || q("marker").is_some() || q("max-keys").is_some();
+    let mut x = Xml::new().open("ListAllMyBucketsResult");
+    if paging {
+        x = x
+            .elem("Prefix", &prefix)
+            .elem("Marker", &marker)
+            .elem("MaxKeys", &max_keys.to_string())
+            .elem("IsTruncated", if truncated { "true" } else { "false" });
+        if truncated {
+            if let Some(last) = names.last() {
+                x = x.elem("NextMarker", &last.name);
+            }
+        }
+    }
+    let x = x
         .open("Owner")
         .elem("ID", &auth.account)
         .elem("DisplayName", &auth.account)
         .close("Owner")
         .open("Buckets")
         .with(|x| {
-            bs.iter()
-                .filter(|b| b.name.starts_with(&prefix))
-                .fold(x, |x, b| {
-                    let (ext, int) = endpoint(&b.region);
-                    x.open("Bucket")
-                        .elem("CreationDate", &iso_ms(b.created_at))
-                        .elem("ExtranetEndpoint", &ext)
-                        .elem("IntranetEndpoint", &int)
-                        .elem("Location", &format!("oss-{}", b.region))
-                        .elem("Name", &b.name)
-                        .elem("Region", &b.region)
-                        .elem("StorageClass", &b.storage_class)
-                        .close("Bucket")
-                })
+            names.iter().fold(x, |x, b| {
+                let (ext, int) = endpoint(&b.region);
+                x.open("Bucket")
+                    .elem("CreationDate", &iso_ms(b.created_at))
+                    .elem("ExtranetEndpoint", &ext)
+                    .elem("IntranetEndpoint", &int)
+                    .elem("Location", &format!("oss-{}", b.region))
+                    .elem("Name", &b.name)
+                    .elem("Region", &b.region)
+                    .elem("StorageClass", &b.storage_class)
+                    .close("Bucket")
+            })
         })
         .close("Buckets")
         .close("ListAllMyBucketsResult")
@@ -852,4 +899,58 @@ fn complete(c: &Call, account: &str, bucket: &str, key: &str) -> Result<SimRespo
             .close("CompleteMultipartUploadResult")
             .finish(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use http::HeaderMap;
+
+    fn req(method: Method, host: &str, pq: &str) -> SimRequest {
+        SimRequest::new(method, host, pq, HeaderMap::new(), Bytes::new())
+    }
+
+    #[test]
+    fn hosts_buckets_and_actions() {
+        let fe = AlibabaOss::new(Arc::new(StsStore::default()));
+        assert!(fe.matches_host("oss-cn-hangzhou.aliyuncs.com"));
+        assert!(fe.matches_host("b.oss-cn-hangzhou.aliyuncs.com"));
+        assert!(fe.matches_host("oss-cn-hangzhou-internal.aliyuncs.com"));
+        assert!(!fe.matches_host("ecs.cn-hangzhou.aliyuncs.com"));
+        let r = req(Method::GET, "b.oss-cn-beijing.aliyuncs.com", "/a/b%20c");
+        assert_eq!(
+            locate(&r),
+            (Some("b".into()), "a/b c".into(), Some("cn-beijing".into()))
+        );
+        let r = req(Method::GET, "127.0.0.1", "/bkt/k/x");
+        assert_eq!(locate(&r), (Some("bkt".into()), "k/x".into(), None));
+        let cases = [
+            (Method::GET, "/", "ListBuckets"),
+            (Method::PUT, "/b", "PutBucket"),
+            (Method::GET, "/b?list-type=2", "ListObjectsV2"),
+            (Method::GET, "/b?location", "GetBucketLocation"),
+            (Method::GET, "/b/k", "GetObject"),
+            (Method::HEAD, "/b/k", "HeadObject"),
+            (Method::POST, "/b/k?uploads", "InitiateMultipartUpload"),
+            (Method::PUT, "/b/k?partNumber=1&uploadId=U", "UploadPart"),
+            (Method::POST, "/b/k?uploadId=U", "CompleteMultipartUpload"),
+            (Method::DELETE, "/b/k?uploadId=U", "AbortMultipartUpload"),
+            (Method::DELETE, "/b/k", "DeleteObject"),
+        ];
+        for (m, pq, want) in cases {
+            let r = req(m.clone(), "127.0.0.1", pq);
+            assert_eq!(fe.action(&r), want, "{m} {pq}");
+            assert_eq!(
+                fe.is_mutating(&r, want),
+                !matches!(m, Method::GET | Method::HEAD)
+            );
+        }
+        assert_eq!(
+            parse_v4_date("20231203T121212Z").map(|d| d.timestamp()),
+            Some(1_701_605_532)
+        );
+        assert!(parse_http_date("Sun, 03 Dec 2023 12:12:12 GMT").is_some());
+        assert_eq!(etag("abc"), "\"ABC\"");
+    }
 }
