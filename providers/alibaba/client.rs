@@ -1056,4 +1056,85 @@ mod tests {
         let e = parse_oss_error(409, b"<Error><Code>BucketNotEmpty</Code></Error>", None);
         assert_eq!(e.kind(), Conflict);
     }
+
+    #[test]
+    fn call_kinds_and_helpers() {
+        let m = CallKind::Read.meta("ecs", "DescribeInstances", Some("cn-hangzhou"));
+        assert!(!m.mutating && m.retry_safe);
+        assert_eq!(m.region.as_deref(), Some("cn-hangzhou"));
+        let m = CallKind::Idempotent.meta("ecs", "RunInstances", None);
+        assert!(m.mutating && m.retry_safe);
+        assert_eq!(m.region, None);
+        let m = CallKind::Mutation.meta("ecs", "StopInstance", Some(""));
+        assert!(m.mutating && !m.retry_safe);
+        assert_eq!(m.region, None);
+
+        let q = vec![
+            ("uploads".to_string(), String::new()),
+            ("prefix".to_string(), "a b/ü".to_string()),
+        ];
+        assert_eq!(encode_query(&q), "uploads&prefix=a%20b%2F%C3%BC");
+
+        let (a, b) = (client_token(), client_token());
+        assert_ne!(a, b);
+        assert!(a.len() <= 64 && a.is_ascii());
+        assert_eq!(nonce().len(), 32);
+    }
+
+    #[test]
+    fn classifiers() {
+        use http::{HeaderMap, HeaderValue, StatusCode};
+        let mut h = HeaderMap::new();
+        h.insert("x-acs-request-id", HeaderValue::from_static("hdr-id"));
+        let c = RpcClassifier { service: "ecs" };
+        let ok = ResponseView {
+            status: StatusCode::OK,
+            headers: &h,
+            body: Some(b"{}"),
+        };
+        assert!(matches!(c.classify(&ok), Outcome::Success));
+        let throttled = ResponseView {
+            status: StatusCode::BAD_REQUEST,
+            headers: &h,
+            body: Some(br#"{"Code":"Throttling.User","Message":"flow control"}"#),
+        };
+        let Outcome::Failure(f) = c.classify(&throttled) else {
+            panic!("throttle must fail");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Throttled);
+        assert!(f.not_processed && f.error.is_retryable());
+        assert_eq!(f.error.request_id(), Some("hdr-id"));
+        let down = ResponseView {
+            status: StatusCode::BAD_GATEWAY,
+            headers: &h,
+            body: Some(b"<html>bad gateway</html>"),
+        };
+        let Outcome::Failure(f) = c.classify(&down) else {
+            panic!("5xx must fail");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Unavailable);
+        assert!(!f.not_processed);
+
+        let mut oh = HeaderMap::new();
+        oh.insert("x-oss-request-id", HeaderValue::from_static("oss-id"));
+        let head404 = ResponseView {
+            status: StatusCode::NOT_FOUND,
+            headers: &oh,
+            body: Some(b""),
+        };
+        let Outcome::Failure(f) = OssClassifier.classify(&head404) else {
+            panic!("404 must fail");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::NotFound);
+        assert_eq!(f.error.request_id(), Some("oss-id"));
+        let streaming_ok = ResponseView {
+            status: StatusCode::PARTIAL_CONTENT,
+            headers: &oh,
+            body: None,
+        };
+        assert!(matches!(
+            OssClassifier.classify(&streaming_ok),
+            Outcome::Success
+        ));
+    }
 }
