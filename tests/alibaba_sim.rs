@@ -653,3 +653,82 @@ async fn assume_role_refreshes_before_expiry() {
         refreshed.expires_at > first.expires_at || refreshed.access_key_id != first.access_key_id
     );
 }
+
+/// The other creates carry a ClientToken too: with every answer of
+/// CreateDisk, CreateVpc and AllocateEipAddress lost, each create fails
+/// after its retries but made exactly one resource, and a create with the
+/// same token afterwards returns it.
+#[tokio::test]
+async fn lost_answers_of_other_creates_make_one_resource_each() {
+    use multicloud::model::{PublicIpSpec, VolumeSpec, VpcSpec};
+    let e = start_with(
+        2,
+        vec![
+            FaultRule::new("alibaba", "CreateDisk").lost_response_rate(1.0),
+            FaultRule::new("alibaba", "CreateVpc").lost_response_rate(1.0),
+            FaultRule::new("alibaba", "AllocateEipAddress").lost_response_rate(1.0),
+        ],
+    )
+    .await;
+    let p = connect(&e.sim, false).await;
+    let s = behaviour::sim_scope(&*p, &e.sim).await;
+    let f = multicloud_sim::Filter::default();
+    let all = multicloud_sim::PageReq::All;
+    let est = e.sim.estate();
+    let counts = || {
+        (
+            est.volumes(&s, &f, &all).expect("estate").total,
+            est.vpcs(&s, &f, &all).expect("estate").total,
+            est.public_ips(&s, &f, &all).expect("estate").total,
+        )
+    };
+    let before = counts();
+    let zone = est.with_region(&s, |r| r.zones[0].clone()).expect("estate");
+    let c = p.compute().expect("compute");
+    let n = p.network().expect("network");
+    let disk = VolumeSpec {
+        region: s.region.clone(),
+        zone: Some(zone),
+        name: "idem-disk".into(),
+        size_gib: 20,
+        client_token: Some("mc-disk-token-1".into()),
+        ..VolumeSpec::default()
+    };
+    let vpc = VpcSpec {
+        region: s.region.clone(),
+        name: "idem-vpc".into(),
+        cidr: "10.99.0.0/16".into(),
+        client_token: Some("mc-vpc-token-1".into()),
+        ..VpcSpec::default()
+    };
+    let eip = PublicIpSpec {
+        region: s.region.clone(),
+        bandwidth_mbps: Some(5),
+        client_token: Some("mc-eip-token-1".into()),
+        ..PublicIpSpec::default()
+    };
+    assert!(c.create_volume(&disk).await.is_err());
+    assert!(n.create_vpc(&vpc).await.is_err());
+    assert!(n.allocate_public_ip(&eip).await.is_err());
+    for action in ["CreateDisk", "CreateVpc", "AllocateEipAddress"] {
+        let lost = e
+            .sim
+            .requests()
+            .filter(|r| r.action == action && r.fault == Some(FaultKind::LostResponse))
+            .len();
+        assert!(lost >= 2, "{action} was retried ({lost} attempts)");
+    }
+    assert_eq!(
+        counts(),
+        (before.0 + 1, before.1 + 1, before.2 + 1),
+        "one disk, one VPC, one EIP"
+    );
+    e.sim.faults().clear();
+    let d = c.create_volume(&disk).await.expect("disk, same token");
+    let v = n.create_vpc(&vpc).await.expect("vpc, same token");
+    let ip = n.allocate_public_ip(&eip).await.expect("eip, same token");
+    assert_eq!(counts(), (before.0 + 1, before.1 + 1, before.2 + 1));
+    assert_eq!(d.name, "idem-disk");
+    assert_eq!(v.name, "idem-vpc");
+    assert!(!ip.address.is_empty());
+}
