@@ -347,3 +347,26 @@ async fn ecs_metadata_role_with_token() {
     );
     assert_eq!(refuse.count(), 1, "no token-less request was sent");
 }
+
+#[tokio::test]
+async fn dry_run_probe_tells_empty_from_forbidden() {
+    let server = Server::start(|n| match n {
+        0 => json(
+            400,
+            r#"{"RequestId":"a","Code":"DryRunOperation","Message":"Request validation has been passed with DryRun flag set."}"#,
+        ),
+        1 => json(
+            403,
+            r#"{"RequestId":"b","Code":"Forbidden.RAM","Message":"User not authorized to operate on the specified resource, or this API doesn't support RAM."}"#,
+        ),
+        _ => json(500, r#"{"Code":"InternalError","Message":"x"}"#),
+    })
+    .await;
+    let p = provider(&server, true);
+    assert!(p.can_describe_instances("cn-hangzhou").await.unwrap());
+    assert!(!p.can_describe_instances("cn-hangzhou").await.unwrap());
+    assert_eq!(
+        query_param(&server.requests()[0].target, "DryRun").as_deref(),
+        Some("true")
+    );
+}

@@ -199,6 +199,25 @@ impl AlibabaProvider {
         Ok(Page::new(r.to_instance_types(region), r.next_token.clone()))
     }
 
+    /// Whether the credentials may call `DescribeInstances` in `region`,
+    /// by a `DryRun=true` request. `DescribeInstances` answers an empty
+    /// list, not an error, to a caller without the permission; this probe
+    /// tells "no instances" from "not allowed": `Ok(true)` when the dry run
+    /// answers `DryRunOperation`, `Ok(false)` on a permission error.
+    pub async fn can_describe_instances(&self, region: &str) -> Result<bool> {
+        let p = super::compute::describe_instances_dry_run_params(region);
+        match self
+            .ecs::<Ack>("DescribeInstances", region, &p, CallKind::Read)
+            .await
+        {
+            Err(e) if e.code().is_some_and(super::client::is_dry_run_allowed) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::PermissionDenied => Ok(false),
+            Err(e) => Err(e),
+            // A server that ignores DryRun answered the listing itself.
+            Ok(_) => Ok(true),
+        }
+    }
+
     async fn power(&self, action: &str, region: &str, p: Params) -> Result<()> {
         let _: Ack = self.ecs(action, region, &p, CallKind::Mutation).await?;
         Ok(())
