@@ -35,8 +35,10 @@ impl Cloud {
         }
         // Providers add their arm here as they land, e.g.
         // `#[cfg(feature = "tencent")] ProviderKind::Tencent => crate::tencent::connect(account).await,`
-        #[allow(unreachable_patterns)]
+        #[allow(unreachable_patterns, clippy::match_single_binding)]
         match kind {
+            #[cfg(feature = "alibaba")]
+            ProviderKind::Alibaba => crate::alibaba::connect(account).await,
             #[cfg(feature = "aws")]
             ProviderKind::Aws => crate::aws::connect(account).await,
             _ => Err(Error::config(format!(

@@ -8,9 +8,25 @@
 //! [`parse_rpc_error`] and [`parse_oss_error`] build the SDK's [`Error`] with
 //! the code, message, request id and status.
 
-use serde::Deserialize;
+use std::sync::Arc;
 
-use crate::error::{Error, ErrorKind};
+use bytes::Bytes;
+use chrono::Utc;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::config::{Endpoints, Service};
+use super::sign::{
+    Acs3Request, Credentials as SignCredentials, OssRequest, canonical_query, http_date,
+    percent_encode, percent_encode_path, sign_acs3, sign_oss_v1_header, sign_oss_v4_header,
+};
+use super::wire::{self, Params};
+use crate::credentials::CredentialProvider;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::ProviderKind;
+use crate::transport::{
+    CallMeta, Classifier, Failure, Outcome, ResponseView, Transport, request_id_from_headers,
+};
 
 /// The provider name put into every error's context.
 pub const PROVIDER: &str = "alibaba";
@@ -122,7 +138,10 @@ pub fn classify(code: &str, http_status: u16) -> ErrorKind {
             return InvalidArgument;
         }
         // The API itself is unknown (at that version).
-        "InvalidAction.NotFound" | "InvalidVersion" | "UnsupportedHTTPAction" => {
+        "InvalidAction.NotFound"
+        | "InvalidApi.NotFound"
+        | "InvalidVersion"
+        | "UnsupportedHTTPAction" => {
             return Unsupported;
         }
         _ => {}
@@ -347,6 +366,438 @@ pub fn parse_oss_error(status: u16, body: &[u8], request_id_header: Option<&str>
     }
 }
 
+// ---------------------------------------------------------------- the client
+
+/// How a call may be retried, which decides its [`CallMeta`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// A read: never refused in read-only mode, always safe to retry.
+    Read,
+    /// A mutation that is safe to send again: deletes, PUT by name, and
+    /// creates carrying a `ClientToken` that stays the same on every attempt.
+    Idempotent,
+    /// A mutation that must not be sent twice: retried only after failures
+    /// proving it was not processed (connect errors, throttling).
+    Mutation,
+}
+
+impl CallKind {
+    /// The transport's call description for `service` / `action`.
+    pub fn meta(self, service: &str, action: &str, region: Option<&str>) -> CallMeta {
+        let service = service.to_string();
+        let action = action.to_string();
+        let meta = match self {
+            CallKind::Read => CallMeta::read(ProviderKind::Alibaba, service, action),
+            CallKind::Idempotent => {
+                CallMeta::write(ProviderKind::Alibaba, service, action).idempotent()
+            }
+            CallKind::Mutation => CallMeta::write(ProviderKind::Alibaba, service, action),
+        };
+        match region {
+            Some(r) if !r.is_empty() => meta.with_region(r),
+            _ => meta,
+        }
+    }
+}
+
+/// The [`Classifier`] of the RPC-style APIs: 2xx succeeds; anything else is
+/// parsed with [`parse_rpc_error`] (so `Throttling*` is
+/// [`ErrorKind::Throttled`] and retried by the transport, 5xx is
+/// [`ErrorKind::Unavailable`]). The request id falls back to the
+/// `x-acs-request-id` header.
+#[derive(Debug, Clone, Copy)]
+pub struct RpcClassifier {
+    /// Service key put into errors (`ecs`, `vpc`, `ram`, `bss`, `sts`).
+    pub service: &'static str,
+}
+
+impl Classifier for RpcClassifier {
+    fn classify(&self, r: &ResponseView<'_>) -> Outcome {
+        if r.status.is_success() {
+            return Outcome::Success;
+        }
+        let mut e = parse_rpc_error(self.service, r.status.as_u16(), r.body.unwrap_or_default());
+        if e.request_id().is_none() {
+            if let Some(id) = request_id_from_headers(r.headers) {
+                e = e.with_request_id(id);
+            }
+        }
+        Outcome::Failure(Failure::new(e))
+    }
+}
+
+/// The [`Classifier`] of OSS: 2xx (and 304) succeed; anything else is
+/// parsed with [`parse_oss_error`] (bodiless `HEAD` errors by status).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OssClassifier;
+
+impl Classifier for OssClassifier {
+    fn classify(&self, r: &ResponseView<'_>) -> Outcome {
+        if r.status.is_success() || r.status == http::StatusCode::NOT_MODIFIED {
+            return Outcome::Success;
+        }
+        let header_id = r
+            .headers
+            .get("x-oss-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| request_id_from_headers(r.headers));
+        let e = parse_oss_error(
+            r.status.as_u16(),
+            r.body.unwrap_or_default(),
+            header_id.as_deref(),
+        );
+        Outcome::Failure(Failure::new(e))
+    }
+}
+
+/// The OSS signature to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OssSignature {
+    /// `OSS4-HMAC-SHA256` (default).
+    #[default]
+    V4,
+    /// `OSS AccessKeyId:Signature` (HMAC-SHA1), for OSS-compatible private
+    /// deployments without V4 (account option `oss_signature = "v1"`).
+    V1,
+}
+
+/// One OSS request.
+#[derive(Debug, Clone)]
+pub struct OssCall<'a> {
+    /// The action name (for the limiter, the logs and errors).
+    pub action: &'static str,
+    /// HTTP method.
+    pub method: http::Method,
+    /// Bucket, `None` for ListBuckets.
+    pub bucket: Option<&'a str>,
+    /// Object key, unencoded.
+    pub key: Option<&'a str>,
+    /// The bucket's region (endpoint and V4 scope).
+    pub region: &'a str,
+    /// Query parameters, unencoded; an empty value is a bare key (`?uploads`).
+    pub query: Params,
+    /// Request headers.
+    pub headers: Params,
+    /// Request body.
+    pub body: Bytes,
+    /// Retry semantics.
+    pub kind: CallKind,
+}
+
+impl<'a> OssCall<'a> {
+    /// A call without query, headers or body.
+    pub fn new(
+        action: &'static str,
+        method: http::Method,
+        bucket: Option<&'a str>,
+        key: Option<&'a str>,
+        region: &'a str,
+        kind: CallKind,
+    ) -> Self {
+        OssCall {
+            action,
+            method,
+            bucket,
+            key,
+            region,
+            query: Params::new(),
+            headers: Params::new(),
+            body: Bytes::new(),
+            kind,
+        }
+    }
+}
+
+/// Convert the SDK's credentials into the signer's.
+pub fn signing_credentials(c: &crate::credentials::Credentials) -> SignCredentials {
+    let mut s = SignCredentials::new(c.access_key_id.clone(), c.secret.clone());
+    if let Some(t) = c.session_token.clone().filter(|t| !t.is_empty()) {
+        s = s.with_security_token(t);
+    }
+    s
+}
+
+/// A fresh random nonce (32 hex digits) for `x-acs-signature-nonce`.
+pub fn nonce() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+/// A fresh idempotency token for `ClientToken` (at most 64 ASCII
+/// characters, as the vendor requires).
+pub fn client_token() -> String {
+    format!("mc-{}", hex::encode(rand::random::<[u8; 16]>()))
+}
+
+/// The RFC 3986-encoded query string of `params`, in the given order; an
+/// empty value is written as a bare key.
+pub fn encode_query(params: &[(String, String)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| {
+            if v.is_empty() {
+                percent_encode(k)
+            } else {
+                format!("{}={}", percent_encode(k), percent_encode(v))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The HTTP client of the Alibaba provider: one [`Transport`] (limiter,
+/// retries, deadline, read-only switch), the credentials and the endpoints.
+/// Cloning is cheap.
+#[derive(Clone)]
+pub struct AlibabaClient {
+    transport: Transport,
+    credentials: Arc<dyn CredentialProvider>,
+    endpoints: Arc<Endpoints>,
+    default_region: Arc<str>,
+    oss_signature: OssSignature,
+}
+
+impl std::fmt::Debug for AlibabaClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The credential provider's own Debug never shows secrets either,
+        // but there is nothing useful in it for a client's Debug.
+        f.debug_struct("AlibabaClient")
+            .field("transport", &self.transport)
+            .field("endpoints", &self.endpoints)
+            .field("default_region", &self.default_region)
+            .field("oss_signature", &self.oss_signature)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AlibabaClient {
+    /// A client over `transport`, signing with `credentials`.
+    pub fn new(
+        transport: Transport,
+        credentials: Arc<dyn CredentialProvider>,
+        endpoints: Endpoints,
+        default_region: impl Into<String>,
+    ) -> Self {
+        let r: String = default_region.into();
+        AlibabaClient {
+            transport,
+            credentials,
+            endpoints: Arc::new(endpoints),
+            default_region: Arc::from(r.as_str()),
+            oss_signature: OssSignature::V4,
+        }
+    }
+
+    /// Use `sig` for OSS requests.
+    pub fn with_oss_signature(mut self, sig: OssSignature) -> Self {
+        self.oss_signature = sig;
+        self
+    }
+
+    /// The same transport and endpoints, signing with other credentials
+    /// (STS AssumeRole signs with the base credentials).
+    pub fn with_credentials(&self, credentials: Arc<dyn CredentialProvider>) -> Self {
+        AlibabaClient {
+            credentials,
+            ..self.clone()
+        }
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// The endpoints.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// The region used for calls that name none (global services, OSS
+    /// ListBuckets).
+    pub fn default_region(&self) -> &str {
+        &self.default_region
+    }
+
+    /// The OSS signature in use.
+    pub fn oss_signature(&self) -> OssSignature {
+        self.oss_signature
+    }
+
+    /// The current signing credentials (refreshed by the provider chain).
+    pub async fn signing_credentials(&self) -> Result<SignCredentials> {
+        let c = self.credentials.credentials().await?;
+        Ok(signing_credentials(&c))
+    }
+
+    /// Build and sign one RPC request (a fresh `x-acs-date` and nonce).
+    async fn rpc_request(
+        &self,
+        service: Service,
+        action: &str,
+        region: &str,
+        params: &[(String, String)],
+    ) -> Result<reqwest::Request> {
+        let mut url = self.endpoints.base_url(service, region)?;
+        let host = self.endpoints.host(service, region)?;
+        let cred = self.signing_credentials().await?;
+        let path = url.path().to_string();
+        let nonce = nonce();
+        let signed = sign_acs3(
+            &Acs3Request {
+                method: "POST",
+                host: &host,
+                path: &path,
+                query: params,
+                headers: &[],
+                body: b"",
+                action,
+                version: self.endpoints.version(service),
+                date: Utc::now(),
+                nonce: &nonce,
+            },
+            &cred,
+        );
+        let q = canonical_query(params);
+        url.set_query(if q.is_empty() { None } else { Some(&q) });
+        let mut rb = self.transport.client().post(url);
+        for (k, v) in &signed.headers {
+            if k.eq_ignore_ascii_case("host") {
+                continue;
+            }
+            rb = rb.header(k.as_str(), v.as_str());
+        }
+        rb.build().map_err(|e| {
+            Error::invalid_argument(format!(
+                "cannot build the {action} request: {}",
+                e.without_url()
+            ))
+        })
+    }
+
+    /// Call an RPC-style API (`ACS3-HMAC-SHA256`, parameters in the query
+    /// of a `POST`) and decode its JSON answer. Every attempt is signed
+    /// afresh; `params` (with any `ClientToken`) are the same on every attempt.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        service: Service,
+        action: &str,
+        region: Option<&str>,
+        params: &Params,
+        kind: CallKind,
+    ) -> Result<T> {
+        let r = self.call_raw(service, action, region, params, kind).await?;
+        wire::decode(action, &r.body).map_err(|e| e.with_context_defaults(r.context()))
+    }
+
+    /// [`call`](Self::call) without decoding.
+    pub async fn call_raw(
+        &self,
+        service: Service,
+        action: &str,
+        region: Option<&str>,
+        params: &Params,
+        kind: CallKind,
+    ) -> Result<crate::transport::Response> {
+        let endpoint_region = region
+            .filter(|r| !r.is_empty())
+            .unwrap_or(&self.default_region)
+            .to_string();
+        let meta = kind.meta(service.key(), action, region);
+        let classifier = RpcClassifier {
+            service: service.key(),
+        };
+        self.transport
+            .send_with(
+                &meta,
+                |_attempt| self.rpc_request(service, action, &endpoint_region, params),
+                &classifier,
+            )
+            .await
+    }
+
+    /// The URL of an OSS call (virtual-hosted bucket, encoded key and query).
+    pub fn oss_url(
+        &self,
+        bucket: Option<&str>,
+        key: Option<&str>,
+        region: &str,
+        query: &str,
+    ) -> Result<url::Url> {
+        let mut url = match bucket {
+            Some(b) => self.endpoints.oss_bucket_url(b, region)?,
+            None => self.endpoints.base_url(Service::Oss, region)?,
+        };
+        if let Some(k) = key {
+            let base = url.path().trim_end_matches('/').to_string();
+            url.set_path(&format!("{base}/{}", percent_encode_path(k)));
+        }
+        url.set_query(if query.is_empty() { None } else { Some(query) });
+        Ok(url)
+    }
+
+    async fn oss_request(&self, c: &OssCall<'_>) -> Result<reqwest::Request> {
+        let cred = self.signing_credentials().await?;
+        let req = OssRequest {
+            method: c.method.as_str(),
+            bucket: c.bucket,
+            key: c.key,
+            query: &c.query,
+            headers: &c.headers,
+        };
+        let signed = match self.oss_signature {
+            OssSignature::V4 => sign_oss_v4_header(&req, &cred, c.region, Utc::now(), &[]),
+            OssSignature::V1 => {
+                let date = http_date(Utc::now());
+                let mut s = sign_oss_v1_header(&req, &cred, &date);
+                if !s
+                    .headers
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("date"))
+                {
+                    s.headers.push(("Date".into(), date));
+                }
+                s
+            }
+        };
+        let url = self.oss_url(c.bucket, c.key, c.region, &encode_query(&c.query))?;
+        let mut rb = self
+            .transport
+            .client()
+            .request(c.method.clone(), url)
+            .body(c.body.clone());
+        for (k, v) in c.headers.iter().chain(signed.headers.iter()) {
+            rb = rb.header(k.as_str(), v.as_str());
+        }
+        rb.build().map_err(|e| {
+            Error::invalid_argument(format!(
+                "cannot build the {} request: {}",
+                c.action,
+                e.without_url()
+            ))
+        })
+    }
+
+    /// Send an OSS request with a buffered answer.
+    pub async fn oss(&self, c: &OssCall<'_>) -> Result<crate::transport::Response> {
+        let meta = c.kind.meta("oss", c.action, Some(c.region));
+        self.transport
+            .send_with(&meta, |_a| self.oss_request(c), &OssClassifier)
+            .await
+    }
+
+    /// Send an OSS request whose successful body is streamed (GetObject).
+    pub async fn oss_streaming(
+        &self,
+        c: &OssCall<'_>,
+    ) -> Result<crate::transport::StreamingResponse> {
+        let meta = c.kind.meta("oss", c.action, Some(c.region));
+        self.transport
+            .send_streaming_with(&meta, |_a| self.oss_request(c), &OssClassifier)
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,6 +940,7 @@ mod tests {
         ("InvalidDigest", 400, InvalidArgument),
         // Unsupported.
         ("InvalidAction.NotFound", 404, Unsupported),
+        ("InvalidApi.NotFound", 404, Unsupported),
         ("UnsupportedOperation", 400, Unsupported),
         ("Unsupported.IoOptimized", 400, Unsupported),
         ("OperationDenied.NotSupported", 403, Unsupported),
@@ -603,5 +1055,86 @@ mod tests {
 
         let e = parse_oss_error(409, b"<Error><Code>BucketNotEmpty</Code></Error>", None);
         assert_eq!(e.kind(), Conflict);
+    }
+
+    #[test]
+    fn call_kinds_and_helpers() {
+        let m = CallKind::Read.meta("ecs", "DescribeInstances", Some("cn-hangzhou"));
+        assert!(!m.mutating && m.retry_safe);
+        assert_eq!(m.region.as_deref(), Some("cn-hangzhou"));
+        let m = CallKind::Idempotent.meta("ecs", "RunInstances", None);
+        assert!(m.mutating && m.retry_safe);
+        assert_eq!(m.region, None);
+        let m = CallKind::Mutation.meta("ecs", "StopInstance", Some(""));
+        assert!(m.mutating && !m.retry_safe);
+        assert_eq!(m.region, None);
+
+        let q = vec![
+            ("uploads".to_string(), String::new()),
+            ("prefix".to_string(), "a b/ü".to_string()),
+        ];
+        assert_eq!(encode_query(&q), "uploads&prefix=a%20b%2F%C3%BC");
+
+        let (a, b) = (client_token(), client_token());
+        assert_ne!(a, b);
+        assert!(a.len() <= 64 && a.is_ascii());
+        assert_eq!(nonce().len(), 32);
+    }
+
+    #[test]
+    fn classifiers() {
+        use http::{HeaderMap, HeaderValue, StatusCode};
+        let mut h = HeaderMap::new();
+        h.insert("x-acs-request-id", HeaderValue::from_static("hdr-id"));
+        let c = RpcClassifier { service: "ecs" };
+        let ok = ResponseView {
+            status: StatusCode::OK,
+            headers: &h,
+            body: Some(b"{}"),
+        };
+        assert!(matches!(c.classify(&ok), Outcome::Success));
+        let throttled = ResponseView {
+            status: StatusCode::BAD_REQUEST,
+            headers: &h,
+            body: Some(br#"{"Code":"Throttling.User","Message":"flow control"}"#),
+        };
+        let Outcome::Failure(f) = c.classify(&throttled) else {
+            panic!("throttle must fail");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Throttled);
+        assert!(f.not_processed && f.error.is_retryable());
+        assert_eq!(f.error.request_id(), Some("hdr-id"));
+        let down = ResponseView {
+            status: StatusCode::BAD_GATEWAY,
+            headers: &h,
+            body: Some(b"<html>bad gateway</html>"),
+        };
+        let Outcome::Failure(f) = c.classify(&down) else {
+            panic!("5xx must fail");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Unavailable);
+        assert!(!f.not_processed);
+
+        let mut oh = HeaderMap::new();
+        oh.insert("x-oss-request-id", HeaderValue::from_static("oss-id"));
+        let head404 = ResponseView {
+            status: StatusCode::NOT_FOUND,
+            headers: &oh,
+            body: Some(b""),
+        };
+        let Outcome::Failure(f) = OssClassifier.classify(&head404) else {
+            panic!("404 must fail");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::NotFound);
+        assert_eq!(f.error.request_id(), Some("oss-id"));
+        let streaming_ok = ResponseView {
+            status: StatusCode::PARTIAL_CONTENT,
+            headers: &oh,
+            body: None,
+        };
+        assert!(matches!(
+            OssClassifier.classify(&streaming_ok),
+            Outcome::Success
+        ));
     }
 }

@@ -21,8 +21,10 @@ use crate::model::{
 pub const VPC_VERSION: &str = "2016-04-28";
 /// Largest `PageSize` of `DescribeVpcs` and `DescribeVSwitches`.
 pub const VPC_MAX_PAGE_SIZE: u32 = 50;
-/// Largest `PageSize` of `DescribeEipAddresses`.
-pub const EIP_MAX_PAGE_SIZE: u32 = 100;
+/// `PageSize` of `DescribeEipAddresses`: 50. The current API reference
+/// allows 100, earlier versions of it (and the API versions deployed in
+/// older Apsara Stack releases) 50; 50 is accepted by every version.
+pub const EIP_MAX_PAGE_SIZE: u32 = 50;
 /// Largest `PageSize` of `DescribeSecurityGroups`.
 pub const SECURITY_GROUP_MAX_PAGE_SIZE: u32 = 100;
 

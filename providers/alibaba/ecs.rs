@@ -1,0 +1,439 @@
+//! [`Compute`] on ECS 2014-05-26.
+//!
+//! Lists use `PageNumber`/`PageSize` (100 at most, the API's maximum) with
+//! the first page's `TotalCount`, so the remaining pages are fetched four
+//! at a time ([`page_number_pager`]). `DescribeInstances` also offers
+//! `NextToken`/`MaxResults`, which cannot be fetched concurrently; the
+//! page-number style is kept for that reason. `DescribeInstanceTypes` only
+//! pages by `NextToken`.
+//!
+//! Creates send a `ClientToken` (the spec's, or a fresh one) that is the
+//! same on every retry, so a create whose answer was lost and is sent again
+//! returns the first create's resource; they are marked idempotent for the
+//! transport. The new resource is then described, retrying briefly while
+//! the API does not show it yet (eventual consistency).
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use super::client::{CallKind, client_token};
+use super::compute::{
+    DescribeDisksResponse, DescribeImagesResponse, DescribeInstanceTypesResponse,
+    DescribeInstancesResponse, ECS_MAX_PAGE_SIZE, attach_disk_params, create_disk_params,
+    delete_disk_params, delete_instance_params, describe_disks_params, describe_images_params,
+    describe_instance_types_params, describe_instances_params, detach_disk_params,
+    reboot_instance_params, run_instances_params, start_instance_params, stop_instance_params,
+};
+use super::config::Service;
+use super::wire::{Params, opt_string, string_vec};
+use super::{AlibabaProvider, set_param};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{
+    Image, Instance, InstanceSpec, InstanceType, ListImages, ListInstances, ListVolumes,
+    StopOptions, Volume, VolumeSpec,
+};
+use crate::paging::{CountedPage, Page, page_number_pager, token_pager};
+use crate::traits::{Compute, ResultStream};
+
+/// Pages fetched at once after the first page revealed the total.
+pub const CONCURRENCY: usize = 4;
+
+/// How long a new resource may stay invisible to its describe call.
+pub const CREATE_VISIBILITY_ATTEMPTS: u32 = 6;
+
+/// The page size of a list: the query's, else `max`, within `1..=max`.
+pub fn page_size(requested: Option<u32>, max: u32) -> u32 {
+    requested.unwrap_or(max).clamp(1, max)
+}
+
+/// `Ok(())` for a `NotFound` (deleting what is gone is success).
+pub fn ok_if_missing(r: Result<()>) -> Result<()> {
+    match r {
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// Describe a resource just created: `NotFound` is retried a few times with
+/// a growing pause (100 ms, 200 ms, ...), as the describe APIs may lag the
+/// create.
+pub async fn eventually<T, F, Fut>(mut describe: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut delay = Duration::from_millis(100);
+    let mut attempt = 1;
+    loop {
+        match describe().await {
+            Err(e) if e.kind() == ErrorKind::NotFound && attempt < CREATE_VISIBILITY_ATTEMPTS => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The `RunInstances` answer.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RunInstancesResponse {
+    /// Request id.
+    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
+    pub request_id: Option<String>,
+    /// The new instances' ids.
+    #[serde(rename = "InstanceIdSets", default)]
+    pub instance_id_sets: InstanceIdSets,
+}
+
+/// `{"InstanceIdSet":[...]}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct InstanceIdSets {
+    /// Ids.
+    #[serde(rename = "InstanceIdSet", default, deserialize_with = "string_vec")]
+    pub instance_id_set: Vec<String>,
+}
+
+/// The `CreateDisk` answer.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CreateDiskResponse {
+    /// Request id.
+    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
+    pub request_id: Option<String>,
+    /// The new disk's id.
+    #[serde(rename = "DiskId", default, deserialize_with = "opt_string")]
+    pub disk_id: Option<String>,
+}
+
+/// An answer whose body does not matter (only its status).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Ack {
+    /// Request id.
+    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
+    pub request_id: Option<String>,
+}
+
+fn not_found(what: &str, id: &str, region: &str) -> Error {
+    Error::not_found(format!("{what} {id} does not exist"))
+        .with_provider("alibaba")
+        .with_region(region)
+}
+
+impl AlibabaProvider {
+    pub(crate) async fn ecs<T: for<'de> Deserialize<'de>>(
+        &self,
+        action: &str,
+        region: &str,
+        params: &Params,
+        kind: CallKind,
+    ) -> Result<T> {
+        self.client()
+            .call(Service::Ecs, action, Some(region), params, kind)
+            .await
+    }
+
+    async fn instances_page(
+        &self,
+        q: &ListInstances,
+        page: u32,
+        size: u32,
+    ) -> Result<CountedPage<Instance>> {
+        let mut p = describe_instances_params(q, page);
+        set_param(&mut p, "PageSize", size);
+        let r: DescribeInstancesResponse = self
+            .ecs("DescribeInstances", &q.region, &p, CallKind::Read)
+            .await?;
+        Ok(CountedPage {
+            items: r.to_instances(&q.region),
+            total: r.total_count,
+        })
+    }
+
+    async fn volumes_page(
+        &self,
+        q: &ListVolumes,
+        page: u32,
+        size: u32,
+    ) -> Result<CountedPage<Volume>> {
+        let mut p = describe_disks_params(q, page);
+        set_param(&mut p, "PageSize", size);
+        let r: DescribeDisksResponse = self
+            .ecs("DescribeDisks", &q.region, &p, CallKind::Read)
+            .await?;
+        Ok(CountedPage {
+            items: r.to_volumes(&q.region),
+            total: r.total_count,
+        })
+    }
+
+    async fn images_page(
+        &self,
+        q: &ListImages,
+        page: u32,
+        size: u32,
+    ) -> Result<CountedPage<Image>> {
+        let mut p = describe_images_params(q, page);
+        set_param(&mut p, "PageSize", size);
+        let r: DescribeImagesResponse = self
+            .ecs("DescribeImages", &q.region, &p, CallKind::Read)
+            .await?;
+        Ok(CountedPage {
+            items: r.to_images(&q.region),
+            total: r.total_count,
+        })
+    }
+
+    async fn instance_types_page(
+        &self,
+        region: &str,
+        token: Option<String>,
+    ) -> Result<Page<InstanceType>> {
+        let p = describe_instance_types_params(token.as_deref());
+        let r: DescribeInstanceTypesResponse = self
+            .ecs("DescribeInstanceTypes", region, &p, CallKind::Read)
+            .await?;
+        Ok(Page::new(r.to_instance_types(region), r.next_token.clone()))
+    }
+
+    /// Whether the credentials may call `DescribeInstances` in `region`,
+    /// by a `DryRun=true` request. `DescribeInstances` answers an empty
+    /// list, not an error, to a caller without the permission; this probe
+    /// tells "no instances" from "not allowed": `Ok(true)` when the dry run
+    /// answers `DryRunOperation`, `Ok(false)` on a permission error.
+    pub async fn can_describe_instances(&self, region: &str) -> Result<bool> {
+        let p = super::compute::describe_instances_dry_run_params(region);
+        match self
+            .ecs::<Ack>("DescribeInstances", region, &p, CallKind::Read)
+            .await
+        {
+            Err(e) if e.code().is_some_and(super::client::is_dry_run_allowed) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::PermissionDenied => Ok(false),
+            Err(e) => Err(e),
+            // A server that ignores DryRun answered the listing itself.
+            Ok(_) => Ok(true),
+        }
+    }
+
+    async fn power(&self, action: &str, region: &str, p: Params) -> Result<()> {
+        let _: Ack = self.ecs(action, region, &p, CallKind::Mutation).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Compute for AlibabaProvider {
+    fn instances<'a>(&'a self, q: &'a ListInstances) -> ResultStream<'a, Instance> {
+        page_number_pager(
+            page_size(q.page_size, ECS_MAX_PAGE_SIZE),
+            CONCURRENCY,
+            move |page, size| self.instances_page(q, page, size),
+        )
+    }
+
+    async fn instance(&self, region: &str, id: &str) -> Result<Instance> {
+        let q = ListInstances {
+            region: region.to_string(),
+            ids: vec![id.to_string()],
+            ..ListInstances::default()
+        };
+        self.instances_page(&q, 1, ECS_MAX_PAGE_SIZE)
+            .await?
+            .items
+            .into_iter()
+            .find(|i| i.id == id)
+            .ok_or_else(|| not_found("instance", id, region))
+    }
+
+    async fn create_instance(&self, spec: &InstanceSpec) -> Result<Instance> {
+        let token = spec.client_token.clone().unwrap_or_else(client_token);
+        let p = run_instances_params(spec, &token);
+        let r: RunInstancesResponse = self
+            .ecs("RunInstances", &spec.region, &p, CallKind::Idempotent)
+            .await?;
+        let id = r
+            .instance_id_sets
+            .instance_id_set
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                Error::decode("RunInstances: no instance id in the answer").with_provider("alibaba")
+            })?;
+        eventually(|| self.instance(&spec.region, &id)).await
+    }
+
+    async fn start_instance(&self, region: &str, id: &str) -> Result<()> {
+        self.power("StartInstance", region, start_instance_params(id))
+            .await
+    }
+
+    async fn stop_instance(&self, region: &str, id: &str, opts: StopOptions) -> Result<()> {
+        self.power("StopInstance", region, stop_instance_params(id, opts))
+            .await
+    }
+
+    async fn reboot_instance(&self, region: &str, id: &str) -> Result<()> {
+        self.power("RebootInstance", region, reboot_instance_params(id, false))
+            .await
+    }
+
+    /// `DeleteInstance` with `Force=true`: a running instance is powered
+    /// off and released in one call (as the console's "release" does). A
+    /// missing instance is `Ok`.
+    async fn delete_instance(&self, region: &str, id: &str) -> Result<()> {
+        let p = delete_instance_params(id, true);
+        ok_if_missing(
+            self.ecs::<Ack>("DeleteInstance", region, &p, CallKind::Idempotent)
+                .await
+                .map(|_| ()),
+        )
+    }
+
+    fn volumes<'a>(&'a self, q: &'a ListVolumes) -> ResultStream<'a, Volume> {
+        page_number_pager(
+            page_size(q.page_size, ECS_MAX_PAGE_SIZE),
+            CONCURRENCY,
+            move |page, size| self.volumes_page(q, page, size),
+        )
+    }
+
+    async fn volume(&self, region: &str, id: &str) -> Result<Volume> {
+        let q = ListVolumes {
+            region: region.to_string(),
+            ids: vec![id.to_string()],
+            ..ListVolumes::default()
+        };
+        self.volumes_page(&q, 1, ECS_MAX_PAGE_SIZE)
+            .await?
+            .items
+            .into_iter()
+            .find(|v| v.id == id)
+            .ok_or_else(|| not_found("disk", id, region))
+    }
+
+    async fn create_volume(&self, spec: &VolumeSpec) -> Result<Volume> {
+        let token = spec.client_token.clone().unwrap_or_else(client_token);
+        let p = create_disk_params(spec, &token);
+        let r: CreateDiskResponse = self
+            .ecs("CreateDisk", &spec.region, &p, CallKind::Idempotent)
+            .await?;
+        let id = r.disk_id.filter(|s| !s.is_empty()).ok_or_else(|| {
+            Error::decode("CreateDisk: no DiskId in the answer").with_provider("alibaba")
+        })?;
+        eventually(|| self.volume(&spec.region, &id)).await
+    }
+
+    async fn attach_volume(&self, region: &str, volume_id: &str, instance_id: &str) -> Result<()> {
+        self.power(
+            "AttachDisk",
+            region,
+            attach_disk_params(instance_id, volume_id),
+        )
+        .await
+    }
+
+    async fn detach_volume(&self, region: &str, volume_id: &str, instance_id: &str) -> Result<()> {
+        self.power(
+            "DetachDisk",
+            region,
+            detach_disk_params(instance_id, volume_id),
+        )
+        .await
+    }
+
+    async fn delete_volume(&self, region: &str, id: &str) -> Result<()> {
+        let p = delete_disk_params(id);
+        ok_if_missing(
+            self.ecs::<Ack>("DeleteDisk", region, &p, CallKind::Idempotent)
+                .await
+                .map(|_| ()),
+        )
+    }
+
+    fn images<'a>(&'a self, q: &'a ListImages) -> ResultStream<'a, Image> {
+        page_number_pager(
+            page_size(q.page_size, ECS_MAX_PAGE_SIZE),
+            CONCURRENCY,
+            move |page, size| self.images_page(q, page, size),
+        )
+    }
+
+    fn instance_types<'a>(&'a self, region: &'a str) -> ResultStream<'a, InstanceType> {
+        token_pager(None, move |token| self.instance_types_page(region, token))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_sizes_and_missing() {
+        assert_eq!(page_size(None, 100), 100);
+        assert_eq!(page_size(Some(0), 100), 1);
+        assert_eq!(page_size(Some(500), 100), 100);
+        assert_eq!(page_size(Some(7), 50), 7);
+        assert!(ok_if_missing(Err(Error::not_found("x"))).is_ok());
+        assert_eq!(
+            ok_if_missing(Err(Error::new(ErrorKind::Conflict, "x")))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Conflict
+        );
+    }
+
+    #[test]
+    fn run_instances_answer() {
+        // The vendor's documented RunInstances answer shape.
+        let r: RunInstancesResponse = serde_json::from_str(
+            r#"{"RequestId":"473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E","OrderId":"123456","TradePrice":0.165,"InstanceIdSets":{"InstanceIdSet":["i-bp67acfmxazb4pd2****"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r.instance_id_sets.instance_id_set,
+            ["i-bp67acfmxazb4pd2****"]
+        );
+        let d: CreateDiskResponse = serde_json::from_str(
+            r#"{"RequestId":"r","DiskId":"d-bp131n0q38u3a4zi****","OrderId":"1"}"#,
+        )
+        .unwrap();
+        assert_eq!(d.disk_id.as_deref(), Some("d-bp131n0q38u3a4zi****"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn eventually_retries_not_found_only() {
+        let mut n = 0;
+        let r: Result<u32> = eventually(|| {
+            n += 1;
+            let k = n;
+            async move {
+                if k < 3 {
+                    Err(Error::not_found("not yet"))
+                } else {
+                    Ok(k)
+                }
+            }
+        })
+        .await;
+        assert_eq!(r.unwrap(), 3);
+        let mut m = 0;
+        let r: Result<u32> = eventually(|| {
+            m += 1;
+            async { Err(Error::new(ErrorKind::Conflict, "no")) }
+        })
+        .await;
+        assert_eq!(r.unwrap_err().kind(), ErrorKind::Conflict);
+        assert_eq!(m, 1);
+        let mut k = 0;
+        let r: Result<u32> = eventually(|| {
+            k += 1;
+            async { Err(Error::not_found("never")) }
+        })
+        .await;
+        assert_eq!(r.unwrap_err().kind(), ErrorKind::NotFound);
+        assert_eq!(k, CREATE_VISIBILITY_ATTEMPTS);
+    }
+}
