@@ -1,0 +1,834 @@
+//! Instances, volumes, images and instance types.
+
+use chrono::Duration;
+
+use super::model::*;
+use super::{
+    Estate, EstateError, EstateResult, Filter, Listed, Listing, PageReq, Scope, find_region,
+    find_region_mut, paginate, token_get, token_put,
+};
+
+/// The state an instance stored as `state` since `since` has at `now`;
+/// `None` once a terminated instance is gone.
+pub(crate) fn effective_instance(
+    mut state: InstanceState,
+    mut since: Time,
+    now: Time,
+    t: &Timings,
+) -> Option<(InstanceState, Time)> {
+    loop {
+        let (delay, next) = match state {
+            InstanceState::Pending => (t.create_ms, InstanceState::Running),
+            InstanceState::Starting => (t.start_ms, InstanceState::Running),
+            InstanceState::Stopping => (t.stop_ms, InstanceState::Stopped),
+            InstanceState::Rebooting => (t.reboot_ms, InstanceState::Running),
+            InstanceState::Terminating => (t.terminate_ms, InstanceState::Terminated),
+            InstanceState::Terminated => {
+                let gone = since + ms(t.gone_ms);
+                return if now >= gone {
+                    None
+                } else {
+                    Some((state, since))
+                };
+            }
+            InstanceState::Running | InstanceState::Stopped => return Some((state, since)),
+        };
+        let at = since + ms(delay);
+        if now >= at {
+            state = next;
+            since = at;
+        } else {
+            return Some((state, since));
+        }
+    }
+}
+
+/// The state a volume stored as `state` since `since` has at `now`.
+pub(crate) fn effective_volume(
+    mut state: VolumeState,
+    mut since: Time,
+    now: Time,
+    t: &Timings,
+) -> (VolumeState, Time) {
+    loop {
+        let (delay, next) = match state {
+            VolumeState::Creating => (t.volume_create_ms, VolumeState::Available),
+            VolumeState::Attaching => (t.attach_ms, VolumeState::InUse),
+            VolumeState::Detaching => (t.detach_ms, VolumeState::Available),
+            VolumeState::Available | VolumeState::InUse => return (state, since),
+        };
+        let at = since + ms(delay);
+        if now >= at {
+            state = next;
+            since = at;
+        } else {
+            return (state, since);
+        }
+    }
+}
+
+fn ms(v: u64) -> Duration {
+    Duration::milliseconds(i64::try_from(v).unwrap_or(i64::MAX / 2))
+}
+
+/// Store every advanced state in a region and drop gone instances.
+pub(crate) fn settle_region(r: &mut RegionState, now: Time, t: &Timings) {
+    r.instances.retain(
+        |_, i| match effective_instance(i.state, i.state_since, now, t) {
+            Some((s, since)) => {
+                i.state = s;
+                i.state_since = since;
+                true
+            }
+            None => false,
+        },
+    );
+    for v in r.volumes.values_mut() {
+        let (s, since) = effective_volume(v.state, v.state_since, now, t);
+        v.state = s;
+        v.state_since = since;
+        if s == VolumeState::Available {
+            v.instance_id = None;
+            v.device = None;
+        }
+    }
+}
+
+fn view_instance(i: &Instance, now: Time, t: &Timings) -> Option<Instance> {
+    let (s, since) = effective_instance(i.state, i.state_since, now, t)?;
+    let mut out = i.clone();
+    out.state = s;
+    out.state_since = since;
+    Some(out)
+}
+
+fn view_volume(v: &Volume, now: Time, t: &Timings) -> Volume {
+    let (s, since) = effective_volume(v.state, v.state_since, now, t);
+    let mut out = v.clone();
+    out.state = s;
+    out.state_since = since;
+    if s == VolumeState::Available {
+        out.instance_id = None;
+        out.device = None;
+    }
+    out
+}
+
+impl Listed for Instance {
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+    fn name(&self) -> Option<&str> {
+        Some(&self.name)
+    }
+    fn zone(&self) -> Option<&str> {
+        Some(&self.zone)
+    }
+    fn vpc(&self) -> Option<&str> {
+        self.vpc_id.as_deref()
+    }
+}
+
+impl Listed for Volume {
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+    fn name(&self) -> Option<&str> {
+        Some(&self.name)
+    }
+    fn zone(&self) -> Option<&str> {
+        Some(&self.zone)
+    }
+    fn instance(&self) -> Option<&str> {
+        self.instance_id.as_deref()
+    }
+}
+
+impl Listed for Image {
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+    fn name(&self) -> Option<&str> {
+        Some(&self.name)
+    }
+}
+
+impl Listed for InstanceType {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+/// What instance to create.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewInstance {
+    /// Display name.
+    pub name: String,
+    /// Zone; the subnet's zone or the region's first zone when `None`.
+    pub zone: Option<String>,
+    /// Instance type; must be offered in the region.
+    pub instance_type: String,
+    /// Image id; must exist in the region.
+    pub image_id: String,
+    /// Subnet (its VPC becomes the instance's).
+    pub subnet_id: Option<String>,
+    /// Security groups; each must exist.
+    pub security_group_ids: Vec<String>,
+    /// System disk size (default 40 GiB).
+    pub system_disk_gib: Option<u64>,
+    /// System disk type (default `ssd`).
+    pub system_disk_type: Option<String>,
+    /// Key pair name.
+    pub key_name: Option<String>,
+    /// User data.
+    pub user_data: Option<String>,
+    /// Billing model.
+    pub charge_type: ChargeType,
+    /// Tags.
+    pub tags: Tags,
+    /// Idempotency token.
+    pub client_token: Option<String>,
+}
+
+/// What volume to create.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewVolume {
+    /// Display name.
+    pub name: String,
+    /// Zone; the region's first zone when `None`.
+    pub zone: Option<String>,
+    /// Size, GiB (at least 1).
+    pub size_gib: u64,
+    /// Type (default `ssd`).
+    pub volume_type: Option<String>,
+    /// Billing model.
+    pub charge_type: ChargeType,
+    /// Tags.
+    pub tags: Tags,
+    /// Idempotency token.
+    pub client_token: Option<String>,
+}
+
+fn state_name<T: std::fmt::Debug>(s: T) -> String {
+    format!("{s:?}").to_lowercase()
+}
+
+fn ipv4(cidr: &str) -> Option<(u32, u32)> {
+    let (addr, len) = cidr.split_once('/')?;
+    let ip: std::net::Ipv4Addr = addr.parse().ok()?;
+    let len: u32 = len.parse().ok()?;
+    if len > 32 {
+        return None;
+    }
+    Some((u32::from(ip), len))
+}
+
+/// A private address in `cidr` (or 172.16.0.0/12), the `n`th host.
+pub(crate) fn host_in(cidr: Option<&str>, n: u64) -> String {
+    let (base, len) = cidr.and_then(ipv4).unwrap_or((0xAC10_0000, 12));
+    let size = if len >= 32 { 1 } else { 1u64 << (32 - len) };
+    let off = if size > 8 { 4 + n % (size - 8) } else { 0 };
+    let ip = std::net::Ipv4Addr::from(base.wrapping_add(off as u32));
+    ip.to_string()
+}
+
+impl Estate {
+    // ----- instances -----
+
+    /// Instances matching `filter`, one page, with states advanced to now.
+    /// Terminated instances are listed until they are gone.
+    pub fn instances(
+        &self,
+        scope: &Scope,
+        filter: &Filter,
+        page: &PageReq,
+    ) -> EstateResult<Listing<Instance>> {
+        let now = self.now();
+        let d = self.inner.data.read();
+        let t = d.timings;
+        let r = find_region(&d, scope)?;
+        let live = r.instances.values().filter(|i| {
+            filter.matches(*i) && effective_instance(i.state, i.state_since, now, &t).is_some()
+        });
+        Ok(paginate(
+            live,
+            |i| &i.id,
+            page,
+            |i| view_instance(i, now, &t).unwrap_or_else(|| i.clone()),
+        ))
+    }
+
+    /// One instance; `NotFound` when missing or gone.
+    pub fn instance(&self, scope: &Scope, id: &str) -> EstateResult<Instance> {
+        let now = self.now();
+        let d = self.inner.data.read();
+        let t = d.timings;
+        find_region(&d, scope)?
+            .instances
+            .get(id)
+            .and_then(|i| view_instance(i, now, &t))
+            .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))
+    }
+
+    /// Create an instance (state `Pending`) with its system disk. With a
+    /// client token already used in this scope, returns the first instance.
+    pub fn create_instance(&self, scope: &Scope, spec: NewInstance) -> EstateResult<Instance> {
+        let now = self.now();
+        let mut d = self.inner.data.write();
+        let t = d.timings;
+        {
+            let r = find_region_mut(&mut d, scope)?;
+            settle_region(r, now, &t);
+            if let Some(id) = token_get(r, ResourceKind::Instance, &spec.client_token) {
+                if let Some(i) = r.instances.get(&id) {
+                    return Ok(i.clone());
+                }
+            }
+        }
+        let r = find_region(&d, scope)?;
+        if spec.name.is_empty() {
+            return Err(EstateError::InvalidArgument(
+                "instance name is empty".into(),
+            ));
+        }
+        let ty = r
+            .instance_types
+            .iter()
+            .find(|x| x.id == spec.instance_type)
+            .cloned()
+            .ok_or_else(|| {
+                EstateError::not_found(ResourceKind::InstanceType, &spec.instance_type)
+            })?;
+        if !r.images.contains_key(&spec.image_id) {
+            return Err(EstateError::not_found(ResourceKind::Image, &spec.image_id));
+        }
+        let subnet = match &spec.subnet_id {
+            Some(s) => Some(
+                r.subnets
+                    .get(s)
+                    .cloned()
+                    .ok_or_else(|| EstateError::not_found(ResourceKind::Subnet, s))?,
+            ),
+            None => None,
+        };
+        for sg in &spec.security_group_ids {
+            let g = r
+                .security_groups
+                .get(sg)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::SecurityGroup, sg))?;
+            if let (Some(gv), Some(sn)) = (&g.vpc_id, &subnet) {
+                if gv != &sn.vpc_id {
+                    return Err(EstateError::InvalidArgument(format!(
+                        "security group {sg} belongs to vpc {gv}, subnet {} to {}",
+                        sn.id, sn.vpc_id
+                    )));
+                }
+            }
+        }
+        let zone = match (&spec.zone, &subnet) {
+            (Some(z), Some(s)) if z != &s.zone => {
+                return Err(EstateError::InvalidArgument(format!(
+                    "zone {z} differs from subnet {}'s zone {}",
+                    s.id, s.zone
+                )));
+            }
+            (Some(z), _) => z.clone(),
+            (None, Some(s)) => s.zone.clone(),
+            (None, None) => r.zones.first().cloned().unwrap_or_default(),
+        };
+        if !r.zones.contains(&zone) {
+            return Err(EstateError::not_found(ResourceKind::Zone, zone));
+        }
+        let in_subnet = r
+            .instances
+            .values()
+            .filter(|i| i.subnet_id == spec.subnet_id)
+            .count() as u64;
+        let private_ip = host_in(subnet.as_ref().map(|s| s.cidr.as_str()), in_subnet);
+        let mut id = self.next_id(&mut d, &scope.provider, ResourceKind::Instance);
+        while find_region(&d, scope)?.instances.contains_key(&id) {
+            id = self.next_id(&mut d, &scope.provider, ResourceKind::Instance);
+        }
+        let disk_id = self.next_id(&mut d, &scope.provider, ResourceKind::Volume);
+        let inst = Instance {
+            id: id.clone(),
+            name: spec.name,
+            zone: zone.clone(),
+            instance_type: ty.id,
+            vcpus: ty.vcpus,
+            memory_mib: ty.memory_mib,
+            image_id: spec.image_id,
+            vpc_id: subnet.as_ref().map(|s| s.vpc_id.clone()),
+            subnet_id: spec.subnet_id,
+            security_group_ids: spec.security_group_ids,
+            private_ip,
+            charge_type: spec.charge_type,
+            state: InstanceState::Pending,
+            state_since: now,
+            stopped_charging: false,
+            created_at: now,
+            expires_at: None,
+            key_name: spec.key_name,
+            user_data: spec.user_data,
+            tags: spec.tags,
+        };
+        let disk = Volume {
+            id: disk_id.clone(),
+            name: format!("{}-system", inst.name),
+            zone,
+            size_gib: spec.system_disk_gib.unwrap_or(40),
+            volume_type: spec.system_disk_type.unwrap_or_else(|| "ssd".into()),
+            state: VolumeState::InUse,
+            state_since: now,
+            is_system: true,
+            instance_id: Some(id.clone()),
+            device: Some("/dev/vda".into()),
+            charge_type: spec.charge_type,
+            created_at: now,
+            tags: Tags::new(),
+        };
+        let r = find_region_mut(&mut d, scope)?;
+        token_put(r, ResourceKind::Instance, &spec.client_token, &id);
+        r.volumes.insert(disk_id, disk);
+        r.instances.insert(id, inst.clone());
+        Ok(inst)
+    }
+
+    fn instance_op(
+        &self,
+        scope: &Scope,
+        id: &str,
+        f: impl FnOnce(&mut RegionState, Time) -> EstateResult<()>,
+    ) -> EstateResult<()> {
+        let now = self.now();
+        let mut d = self.inner.data.write();
+        let t = d.timings;
+        let r = find_region_mut(&mut d, scope)?;
+        settle_region(r, now, &t);
+        if !r.instances.contains_key(id) {
+            return Err(EstateError::not_found(ResourceKind::Instance, id));
+        }
+        f(r, now)
+    }
+
+    /// Start a stopped instance (`Stopped` -> `Starting` -> `Running`).
+    pub fn start_instance(&self, scope: &Scope, id: &str) -> EstateResult<()> {
+        self.instance_op(scope, id, |r, now| {
+            let i = r
+                .instances
+                .get_mut(id)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))?;
+            if i.state != InstanceState::Stopped {
+                return Err(EstateError::InvalidState {
+                    kind: ResourceKind::Instance,
+                    id: id.into(),
+                    state: state_name(i.state),
+                    message: "only a stopped instance can be started".into(),
+                });
+            }
+            i.state = InstanceState::Starting;
+            i.state_since = now;
+            i.stopped_charging = false;
+            Ok(())
+        })
+    }
+
+    /// Stop a running instance (`Running` -> `Stopping` -> `Stopped`).
+    pub fn stop_instance(&self, scope: &Scope, id: &str, stop_charging: bool) -> EstateResult<()> {
+        self.instance_op(scope, id, |r, now| {
+            let i = r
+                .instances
+                .get_mut(id)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))?;
+            if i.state != InstanceState::Running {
+                return Err(EstateError::InvalidState {
+                    kind: ResourceKind::Instance,
+                    id: id.into(),
+                    state: state_name(i.state),
+                    message: "only a running instance can be stopped".into(),
+                });
+            }
+            i.state = InstanceState::Stopping;
+            i.state_since = now;
+            i.stopped_charging = stop_charging;
+            Ok(())
+        })
+    }
+
+    /// Reboot a running instance (`Running` -> `Rebooting` -> `Running`).
+    pub fn reboot_instance(&self, scope: &Scope, id: &str) -> EstateResult<()> {
+        self.instance_op(scope, id, |r, now| {
+            let i = r
+                .instances
+                .get_mut(id)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))?;
+            if i.state != InstanceState::Running {
+                return Err(EstateError::InvalidState {
+                    kind: ResourceKind::Instance,
+                    id: id.into(),
+                    state: state_name(i.state),
+                    message: "only a running instance can be rebooted".into(),
+                });
+            }
+            i.state = InstanceState::Rebooting;
+            i.state_since = now;
+            Ok(())
+        })
+    }
+
+    /// Delete an instance (`Terminating` -> `Terminated` -> gone). Allowed
+    /// when `Running` or `Stopped`; a second delete while it terminates is
+    /// `Ok`. Its system disk is deleted, data disks detached, public IPs
+    /// unbound. Missing (or gone) instances are `NotFound`.
+    pub fn delete_instance(&self, scope: &Scope, id: &str) -> EstateResult<()> {
+        self.instance_op(scope, id, |r, now| {
+            let i = r
+                .instances
+                .get_mut(id)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))?;
+            match i.state {
+                InstanceState::Terminating | InstanceState::Terminated => return Ok(()),
+                InstanceState::Running | InstanceState::Stopped => {}
+                other => {
+                    return Err(EstateError::InvalidState {
+                        kind: ResourceKind::Instance,
+                        id: id.into(),
+                        state: state_name(other),
+                        message: "an instance in transition cannot be deleted".into(),
+                    });
+                }
+            }
+            i.state = InstanceState::Terminating;
+            i.state_since = now;
+            r.volumes
+                .retain(|_, v| !(v.is_system && v.instance_id.as_deref() == Some(id)));
+            for v in r.volumes.values_mut() {
+                if v.instance_id.as_deref() == Some(id) {
+                    v.instance_id = None;
+                    v.device = None;
+                    v.state = VolumeState::Available;
+                    v.state_since = now;
+                }
+            }
+            for ip in r.public_ips.values_mut() {
+                if ip.instance_id.as_deref() == Some(id) {
+                    ip.instance_id = None;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Replace an instance's tags (`None` value removes a key).
+    pub fn tag_instance(
+        &self,
+        scope: &Scope,
+        id: &str,
+        changes: &[(String, Option<String>)],
+    ) -> EstateResult<()> {
+        self.instance_op(scope, id, |r, _| {
+            let i = r
+                .instances
+                .get_mut(id)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))?;
+            apply_tags(&mut i.tags, changes);
+            Ok(())
+        })
+    }
+
+    // ----- volumes -----
+
+    /// Volumes matching `filter` (with `instance_id`: attached to it), one page.
+    pub fn volumes(
+        &self,
+        scope: &Scope,
+        filter: &Filter,
+        page: &PageReq,
+    ) -> EstateResult<Listing<Volume>> {
+        let now = self.now();
+        let d = self.inner.data.read();
+        let t = d.timings;
+        let r = find_region(&d, scope)?;
+        let mut f = filter.clone();
+        let want_instance = f.instance_id.take();
+        let items = r.volumes.values().filter(|v| {
+            f.matches(*v)
+                && match &want_instance {
+                    None => true,
+                    Some(w) => view_volume(v, now, &t).instance_id.as_ref() == Some(w),
+                }
+        });
+        Ok(paginate(
+            items,
+            |v| &v.id,
+            page,
+            |v| view_volume(v, now, &t),
+        ))
+    }
+
+    /// One volume.
+    pub fn volume(&self, scope: &Scope, id: &str) -> EstateResult<Volume> {
+        let now = self.now();
+        let d = self.inner.data.read();
+        let t = d.timings;
+        find_region(&d, scope)?
+            .volumes
+            .get(id)
+            .map(|v| view_volume(v, now, &t))
+            .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, id))
+    }
+
+    /// Create a data volume (`Creating` -> `Available`); idempotent by token.
+    pub fn create_volume(&self, scope: &Scope, spec: NewVolume) -> EstateResult<Volume> {
+        let now = self.now();
+        let mut d = self.inner.data.write();
+        let t = d.timings;
+        let r = find_region_mut(&mut d, scope)?;
+        settle_region(r, now, &t);
+        if let Some(id) = token_get(r, ResourceKind::Volume, &spec.client_token) {
+            if let Some(v) = r.volumes.get(&id) {
+                return Ok(v.clone());
+            }
+        }
+        if spec.size_gib == 0 {
+            return Err(EstateError::InvalidArgument(
+                "volume size must be at least 1 GiB".into(),
+            ));
+        }
+        let zone = spec
+            .zone
+            .clone()
+            .or_else(|| r.zones.first().cloned())
+            .unwrap_or_default();
+        if !r.zones.contains(&zone) {
+            return Err(EstateError::not_found(ResourceKind::Zone, zone));
+        }
+        let mut id = self.next_id(&mut d, &scope.provider, ResourceKind::Volume);
+        while find_region(&d, scope)?.volumes.contains_key(&id) {
+            id = self.next_id(&mut d, &scope.provider, ResourceKind::Volume);
+        }
+        let v = Volume {
+            id: id.clone(),
+            name: spec.name,
+            zone,
+            size_gib: spec.size_gib,
+            volume_type: spec.volume_type.unwrap_or_else(|| "ssd".into()),
+            state: VolumeState::Creating,
+            state_since: now,
+            is_system: false,
+            instance_id: None,
+            device: None,
+            charge_type: spec.charge_type,
+            created_at: now,
+            tags: spec.tags,
+        };
+        let r = find_region_mut(&mut d, scope)?;
+        token_put(r, ResourceKind::Volume, &spec.client_token, &id);
+        r.volumes.insert(id, v.clone());
+        Ok(v)
+    }
+
+    /// Attach an available volume to a live instance in the same zone
+    /// (`Attaching` -> `InUse`). A volume attached elsewhere is `InUse`.
+    pub fn attach_volume(
+        &self,
+        scope: &Scope,
+        volume_id: &str,
+        instance_id: &str,
+    ) -> EstateResult<()> {
+        let now = self.now();
+        let mut d = self.inner.data.write();
+        let t = d.timings;
+        let r = find_region_mut(&mut d, scope)?;
+        settle_region(r, now, &t);
+        let inst = r
+            .instances
+            .get(instance_id)
+            .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, instance_id))?;
+        if matches!(
+            inst.state,
+            InstanceState::Terminating | InstanceState::Terminated | InstanceState::Pending
+        ) {
+            return Err(EstateError::InvalidState {
+                kind: ResourceKind::Instance,
+                id: instance_id.into(),
+                state: state_name(inst.state),
+                message: "volumes attach to running or stopped instances".into(),
+            });
+        }
+        let inst_zone = inst.zone.clone();
+        let used: Vec<String> = r
+            .volumes
+            .values()
+            .filter(|v| v.instance_id.as_deref() == Some(instance_id))
+            .filter_map(|v| v.device.clone())
+            .collect();
+        let v = r
+            .volumes
+            .get_mut(volume_id)
+            .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, volume_id))?;
+        if let Some(holder) = &v.instance_id {
+            return Err(EstateError::InUse {
+                kind: ResourceKind::Volume,
+                id: volume_id.into(),
+                by: holder.clone(),
+            });
+        }
+        if v.state != VolumeState::Available {
+            return Err(EstateError::InvalidState {
+                kind: ResourceKind::Volume,
+                id: volume_id.into(),
+                state: state_name(v.state),
+                message: "only an available volume can be attached".into(),
+            });
+        }
+        if v.zone != inst_zone {
+            return Err(EstateError::InvalidArgument(format!(
+                "volume {volume_id} is in zone {}, instance {instance_id} in {inst_zone}",
+                v.zone
+            )));
+        }
+        let device = (b'b'..=b'z')
+            .map(|c| format!("/dev/vd{}", c as char))
+            .find(|d| !used.contains(d))
+            .unwrap_or_else(|| "/dev/vdz".into());
+        v.instance_id = Some(instance_id.into());
+        v.device = Some(device);
+        v.state = VolumeState::Attaching;
+        v.state_since = now;
+        Ok(())
+    }
+
+    /// Detach a data volume from the instance it is attached to
+    /// (`Detaching` -> `Available`).
+    pub fn detach_volume(
+        &self,
+        scope: &Scope,
+        volume_id: &str,
+        instance_id: &str,
+    ) -> EstateResult<()> {
+        let now = self.now();
+        let mut d = self.inner.data.write();
+        let t = d.timings;
+        let r = find_region_mut(&mut d, scope)?;
+        settle_region(r, now, &t);
+        let v = r
+            .volumes
+            .get_mut(volume_id)
+            .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, volume_id))?;
+        if v.instance_id.as_deref() != Some(instance_id) || v.state == VolumeState::Detaching {
+            return Err(EstateError::InvalidState {
+                kind: ResourceKind::Volume,
+                id: volume_id.into(),
+                state: state_name(v.state),
+                message: format!("not attached to {instance_id}"),
+            });
+        }
+        if v.is_system {
+            return Err(EstateError::InvalidState {
+                kind: ResourceKind::Volume,
+                id: volume_id.into(),
+                state: state_name(v.state),
+                message: "a system disk cannot be detached".into(),
+            });
+        }
+        v.state = VolumeState::Detaching;
+        v.state_since = now;
+        Ok(())
+    }
+
+    /// Delete an unattached volume.
+    pub fn delete_volume(&self, scope: &Scope, id: &str) -> EstateResult<()> {
+        let now = self.now();
+        let mut d = self.inner.data.write();
+        let t = d.timings;
+        let r = find_region_mut(&mut d, scope)?;
+        settle_region(r, now, &t);
+        let v = r
+            .volumes
+            .get(id)
+            .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, id))?;
+        if let Some(holder) = &v.instance_id {
+            return Err(EstateError::InUse {
+                kind: ResourceKind::Volume,
+                id: id.into(),
+                by: holder.clone(),
+            });
+        }
+        if v.state == VolumeState::Creating {
+            return Err(EstateError::InvalidState {
+                kind: ResourceKind::Volume,
+                id: id.into(),
+                state: "creating".into(),
+                message: "a volume being created cannot be deleted".into(),
+            });
+        }
+        r.volumes.remove(id);
+        Ok(())
+    }
+
+    // ----- images and types -----
+
+    /// Images matching `filter` (and `owner` when given), one page.
+    pub fn images(
+        &self,
+        scope: &Scope,
+        owner: Option<ImageOwner>,
+        filter: &Filter,
+        page: &PageReq,
+    ) -> EstateResult<Listing<Image>> {
+        let d = self.inner.data.read();
+        let r = find_region(&d, scope)?;
+        let items = r
+            .images
+            .values()
+            .filter(|i| filter.matches(*i) && owner.is_none_or(|o| o == i.owner));
+        Ok(paginate(items, |i| &i.id, page, Image::clone))
+    }
+
+    /// Instance types offered in a region, one page (in offer order).
+    pub fn instance_types(
+        &self,
+        scope: &Scope,
+        filter: &Filter,
+        page: &PageReq,
+    ) -> EstateResult<Listing<InstanceType>> {
+        let d = self.inner.data.read();
+        let r = find_region(&d, scope)?;
+        let mut v: Vec<&InstanceType> = r
+            .instance_types
+            .iter()
+            .filter(|x| filter.matches(*x))
+            .collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(paginate(
+            v.into_iter(),
+            |x| &x.id,
+            page,
+            InstanceType::clone,
+        ))
+    }
+}
+
+/// Apply tag changes: `Some` sets, `None` removes.
+pub(crate) fn apply_tags(tags: &mut Tags, changes: &[(String, Option<String>)]) {
+    for (k, v) in changes {
+        match v {
+            Some(v) => {
+                tags.insert(k.clone(), v.clone());
+            }
+            None => {
+                tags.remove(k);
+            }
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! IAM: users, groups, roles, policies, attachments, access keys.
+
+use super::model::*;
+use super::{Estate, EstateError, EstateResult, find_account, find_account_mut};
+
+/// What user to create.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewIamUser {
+    /// Login name.
+    pub name: String,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// Tags.
+    pub tags: Tags,
+}
+
+fn principal_exists(iam: &IamState, p: &Principal) -> bool {
+    match p {
+        Principal::User(n) => iam.users.contains_key(n),
+        Principal::Group(n) => iam.groups.contains_key(n),
+        Principal::Role(n) => iam.roles.contains_key(n),
+    }
+}
+
+fn principal_not_found(p: &Principal) -> EstateError {
+    match p {
+        Principal::User(n) => EstateError::not_found(ResourceKind::User, n),
+        Principal::Group(n) => EstateError::not_found(ResourceKind::Group, n),
+        Principal::Role(n) => EstateError::not_found(ResourceKind::Role, n),
+    }
+}
+
+impl Estate {
+    /// Run `f` on an account's IAM state (read-only).
+    pub fn iam<R>(
+        &self,
+        provider: &str,
+        account: &str,
+        f: impl FnOnce(&IamState) -> R,
+    ) -> EstateResult<R> {
+        let d = self.inner.data.read();
+        Ok(f(&find_account(&d, provider, account)?.iam))
+    }
+
+    /// Users, by name.
+    pub fn users(&self, provider: &str, account: &str) -> EstateResult<Vec<User>> {
+        self.iam(provider, account, |i| i.users.values().cloned().collect())
+    }
+
+    /// One user.
+    pub fn user(&self, provider: &str, account: &str, name: &str) -> EstateResult<User> {
+        self.iam(provider, account, |i| i.users.get(name).cloned())?
+            .ok_or_else(|| EstateError::not_found(ResourceKind::User, name))
+    }
+
+    /// Create a user; an existing name is `AlreadyExists`.
+    pub fn create_user(
+        &self,
+        provider: &str,
+        account: &str,
+        spec: NewIamUser,
+    ) -> EstateResult<User> {
+        let now = self.now();
+        let mut d = self.inner.data.write();
+        let a = find_account(&d, provider, account)?;
+        if a.iam.users.contains_key(&spec.name) {
+            return Err(EstateError::AlreadyExists {
+                kind: ResourceKind::User,
+                id: spec.name,
+            });
+        }
+        if spec.name.is_empty() {
+            return Err(EstateError::InvalidArgument("user name is empty".into()));
+        }
+        let id = self.next_id(&mut d, provider, ResourceKind::User);
+        let u = User {
+            id,
+            name: spec.name.clone(),
+            display_name: spec.display_name,
+            email: spec.email,
+            created_at: now,
+            tags: spec.tags,
+            groups: Vec::new(),
+            access_keys: Vec::new(),
+        };
+        find_account_mut(&mut d, provider, account)?
+            .iam
+            .users
+            .insert(spec.name, u.clone());
+        Ok(u)
+    }
+
+    /// Delete a user. Without `cleanup`, a user with attached policies,
+    /// access keys or groups is `DependencyViolation`.
+    pub fn delete_user(
+        &self,
+        provider: &str,
+        account: &str,
+        name: &str,
+        cleanup: bool,
+    ) -> EstateResult<()> {
+        let mut d = self.inner.data.write();
+        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
+        let u = iam
+            .users
+            .get(name)
+            .ok_or_else(|| EstateError::not_found(ResourceKind::User, name))?;
+        let principal = Principal::User(name.into());
+        if !cleanup {
+            let dep = if let Some(a) = iam.attachments.iter().find(|a| a.principal == principal) {
+                Some((ResourceKind::Policy, a.policy.clone()))
+            } else if let Some(k) = u.access_keys.first() {
+                Some((ResourceKind::AccessKey, k.id.clone()))
+            } else {
+                u.groups.first().map(|g| (ResourceKind::Group, g.clone()))
+            };
+            if let Some((dependent, dependent_id)) = dep {
+                return Err(EstateError::DependencyViolation {
+                    kind: ResourceKind::User,
+                    id: name.into(),
+                    dependent,
+                    dependent_id,
+                });
+            }
+        }
+        iam.attachments.retain(|a| a.principal != principal);
+        iam.users.remove(name);
+        Ok(())
+    }
+
+    /// Create a group.
+    pub fn create_group(
+        &self,
+        provider: &str,
+        account: &str,
+        name: &str,
+        description: Option<String>,
+    ) -> EstateResult<Group> {
+        let now = self.now();
+        let mut d = self.inner.data.write();
+        if find_account(&d, provider, account)?
+            .iam
+            .groups
+            .contains_key(name)
+        {
+            return Err(EstateError::AlreadyExists {
+                kind: ResourceKind::Group,
+                id: name.into(),
+            });
+        }
+        let id = self.next_id(&mut d, provider, ResourceKind::Group);
+        let g = Group {
+            id,
+            name: name.into(),
+            description,
+            created_at: now,
+        };
+        find_account_mut(&mut d, provider, account)?
+            .iam
+            .groups
+            .insert(name.into(), g.clone());
+        Ok(g)
+    }
+
+    /// Put a user in a group.
+    pub fn add_user_to_group(
+        &self,
+        provider: &str,
+        account: &str,
+        user: &str,
+        group: &str,
+    ) -> EstateResult<()> {
+        let mut d = self.inner.data.write();
+        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
+        if !iam.groups.contains_key(group) {
+            return Err(EstateError::not_found(ResourceKind::Group, group));
+        }
+        let u = iam
+            .users
+            .get_mut(user)
+            .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
+        if !u.groups.iter().any(|g| g == group) {
+            u.groups.push(group.into());
+        }
+        Ok(())
+    }
+
+    /// Create a role.
+    pub fn create_role(
+        &self,
+        provider: &str,
+        account: &str,
+        name: &str,
+        description: Option<String>,
+        trust_policy: Option<String>,
+    ) -> EstateResult<Role> {
+        let now = self.now();
+        let mut d = self.inner.data.write();
+        if find_account(&d, provider, account)?
+            .iam
+            .roles
+            .contains_key(name)
+        {
+            return Err(EstateError::AlreadyExists {
+                kind: ResourceKind::Role,
+                id: name.into(),
+            });
+        }
+        let id = self.next_id(&mut d, provider, ResourceKind::Role);
+        let r = Role {
+            id,
+            name: name.into(),
+            description,
+            trust_policy,
+            created_at: now,
+        };
+        find_account_mut(&mut d, provider, account)?
+            .iam
+            .roles
+            .insert(name.into(), r.clone());
+        Ok(r)
+    }
+
+    /// Create a policy.
+    pub fn create_policy(
+        &self,
+        provider: &str,
+        account: &str,
+        name: &str,
+        kind: PolicyKind,
+        description: Option<String>,
+        document: Option<String>,
+    ) -> EstateResult<Policy> {
+        let now = self.now();
+        let mut d = self.inner.data.write();
+        if find_account(&d, provider, account)?
+            .iam
+            .policies
+            .contains_key(name)
+        {
+            return Err(EstateError::AlreadyExists {
+                kind: ResourceKind::Policy,
+                id: name.into(),
+            });
+        }
+        let id = self.next_id(&mut d, provider, ResourceKind::Policy);
+        let p = Policy {
+            id,
+            name: name.into(),
+            kind,
+            description,
+            document,
+            created_at: now,
+        };
+        find_account_mut(&mut d, provider, account)?
+            .iam
+            .policies
+            .insert(name.into(), p.clone());
+        Ok(p)
+    }
+
+    /// Attach a policy (by name) to a principal; attaching twice is `AlreadyExists`.
+    pub fn attach_policy(
+        &self,
+        provider: &str,
+        account: &str,
+        principal: &Principal,
+        policy: &str,
+    ) -> EstateResult<()> {
+        let mut d = self.inner.data.write();
+        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
+        if !principal_exists(iam, principal) {
+            return Err(principal_not_found(principal));
+        }
+        if !iam.policies.contains_key(policy) {
+            return Err(EstateError::not_found(ResourceKind::Policy, policy));
+        }
+        let a = Attachment {
+            principal: principal.clone(),
+            policy: policy.into(),
+        };
+        if iam.attachments.contains(&a) {
+            return Err(EstateError::AlreadyExists {
+                kind: ResourceKind::Policy,
+                id: policy.into(),
+            });
+        }
+        iam.attachments.push(a);
+        Ok(())
+    }
+
+    /// Detach a policy; not attached is `NotFound`.
+    pub fn detach_policy(
+        &self,
+        provider: &str,
+        account: &str,
+        principal: &Principal,
+        policy: &str,
+    ) -> EstateResult<()> {
+        let mut d = self.inner.data.write();
+        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
+        if !principal_exists(iam, principal) {
+            return Err(principal_not_found(principal));
+        }
+        let before = iam.attachments.len();
+        iam.attachments
+            .retain(|a| !(a.principal == *principal && a.policy == policy));
+        if iam.attachments.len() == before {
+            return Err(EstateError::not_found(ResourceKind::Policy, policy));
+        }
+        Ok(())
+    }
+
+    /// Policies attached to a principal.
+    pub fn attached_policies(
+        &self,
+        provider: &str,
+        account: &str,
+        principal: &Principal,
+    ) -> EstateResult<Vec<Policy>> {
+        let d = self.inner.data.read();
+        let iam = &find_account(&d, provider, account)?.iam;
+        if !principal_exists(iam, principal) {
+            return Err(principal_not_found(principal));
+        }
+        Ok(iam
+            .attachments
+            .iter()
+            .filter(|a| a.principal == *principal)
+            .filter_map(|a| iam.policies.get(&a.policy).cloned())
+            .collect())
+    }
+
+    /// Create an access key for a user (returned with its secret).
+    pub fn create_access_key(
+        &self,
+        provider: &str,
+        account: &str,
+        user: &str,
+    ) -> EstateResult<AccessKey> {
+        let now = self.now();
+        let mut d = self.inner.data.write();
+        if !find_account(&d, provider, account)?
+            .iam
+            .users
+            .contains_key(user)
+        {
+            return Err(EstateError::not_found(ResourceKind::User, user));
+        }
+        let id = self.next_id(&mut d, provider, ResourceKind::AccessKey);
+        let secret = self.next_with(&mut d, |r| r.mixed_alnum(32));
+        let k = AccessKey {
+            id,
+            secret: SecretString(secret),
+            active: true,
+            created_at: now,
+        };
+        if let Some(u) = find_account_mut(&mut d, provider, account)?
+            .iam
+            .users
+            .get_mut(user)
+        {
+            u.access_keys.push(k.clone());
+        }
+        Ok(k)
+    }
+
+    /// Delete a user's access key.
+    pub fn delete_access_key(
+        &self,
+        provider: &str,
+        account: &str,
+        user: &str,
+        key_id: &str,
+    ) -> EstateResult<()> {
+        let mut d = self.inner.data.write();
+        let u = find_account_mut(&mut d, provider, account)?
+            .iam
+            .users
+            .get_mut(user)
+            .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
+        let before = u.access_keys.len();
+        u.access_keys.retain(|k| k.id != key_id);
+        if u.access_keys.len() == before {
+            return Err(EstateError::not_found(ResourceKind::AccessKey, key_id));
+        }
+        Ok(())
+    }
+}

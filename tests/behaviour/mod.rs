@@ -1,0 +1,896 @@
+//! The shared behaviour suite: one set of checks run against every provider
+//! through the simulator (DESIGN §10.2).
+//!
+//! Each check is a public async function taking the provider under test
+//! (`&dyn Provider`, connected to the sim with the accounts file from
+//! [`SimHandle::accounts_toml`]) and the running [`SimHandle`], and panics
+//! with a message when the provider misbehaves. A provider's test file
+//! includes this module (`mod behaviour;`) and calls the checks it supports:
+//!
+//! ```ignore
+//! let sim = multicloud_sim::Sim::builder().providers(&["tencent"]).start().await?;
+//! let p = connect_from_toml(&sim.accounts_toml()).await;
+//! behaviour::list_every_page(&*p, &sim).await;
+//! ```
+//!
+//! Provider-specific inputs (the throttled action's name) are parameters.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bytes::Bytes;
+use futures::TryStreamExt;
+use multicloud::model::{
+    CostQuery, GetOptions, InstanceSpec, InstanceState, ListInstances, ListNetwork, ListObjects,
+    ListVolumes, NewUser, ObjectEntry, PolicyKind, PolicyRef, PresignMethod, PresignOptions,
+    Principal, PublicIpSpec, PublicIpState, PutOptions, SecurityGroupSpec, SecurityRule,
+    StopOptions, SubnetSpec, VolumeSpec, VolumeState, VpcSpec, WaitOptions,
+};
+use multicloud::{ErrorKind, Provider};
+use multicloud_sim::estate::{AccountInfo, ImageOwner, Timings};
+use multicloud_sim::{FaultKind, FaultRule, Filter, LoggedRequest, PageReq, Scope, SimHandle};
+
+/// Waits used by the suite: quick polls, generous deadline.
+pub fn wait_opts() -> WaitOptions {
+    WaitOptions {
+        timeout_ms: 30_000,
+        interval_ms: 50,
+        max_interval_ms: 500,
+    }
+}
+
+/// Short simulated transitions so lifecycle checks finish quickly.
+pub fn fast_timings() -> Timings {
+    Timings {
+        create_ms: 200,
+        start_ms: 150,
+        stop_ms: 150,
+        reboot_ms: 150,
+        terminate_ms: 150,
+        gone_ms: 2_000,
+        volume_create_ms: 100,
+        attach_ms: 100,
+        detach_ms: 100,
+    }
+}
+
+/// Live instances of a scope in the sim's estate (the count every full
+/// listing must match).
+pub fn estate_instance_count(
+    sim: &SimHandle,
+    provider: &str,
+    account: &str,
+    region: &str,
+) -> usize {
+    sim.estate()
+        .count_instances(&Scope::new(provider, account, region))
+        .unwrap_or(0)
+}
+
+/// The sim account a provider acts as: the one whose id is the provider's
+/// account id, else the provider's first seeded account.
+pub async fn sim_account(p: &dyn Provider, sim: &SimHandle) -> AccountInfo {
+    let name = p.kind().as_str();
+    let accounts = sim.accounts(name);
+    assert!(!accounts.is_empty(), "the sim has no {name} account");
+    let id = p.account().await.map(|a| a.id).ok();
+    accounts
+        .iter()
+        .find(|a| Some(&a.id) == id.as_ref())
+        .cloned()
+        .unwrap_or_else(|| accounts[0].clone())
+}
+
+/// The first region the provider reports that the sim has for its account.
+pub async fn sim_scope(p: &dyn Provider, sim: &SimHandle) -> Scope {
+    let a = sim_account(p, sim).await;
+    let regions = p.regions().await.expect("regions");
+    let region = regions
+        .iter()
+        .map(|r| r.id.clone())
+        .find(|r| a.regions.contains(r))
+        .unwrap_or_else(|| panic!("no provider region among the sim's {:?}", a.regions));
+    Scope::new(p.kind().as_str(), a.id, region)
+}
+
+/// Logged requests of one provider's frontend.
+pub fn requests_of(sim: &SimHandle, provider: &str) -> Vec<LoggedRequest> {
+    sim.requests()
+        .filter(|e| e.frontend.as_deref() == Some(provider))
+}
+
+fn zone_and_launch(
+    sim: &SimHandle,
+    s: &Scope,
+) -> (String, String, String, Option<String>, Vec<String>) {
+    sim.estate()
+        .with_region(s, |r| {
+            let image = r
+                .images
+                .values()
+                .find(|i| i.owner == ImageOwner::System)
+                .map(|i| i.id.clone())
+                .expect("a system image");
+            let ty = r.instance_types[0].id.clone();
+            let subnet = r.subnets.values().next().cloned();
+            let zone = subnet
+                .as_ref()
+                .map(|s| s.zone.clone())
+                .unwrap_or_else(|| r.zones[0].clone());
+            let sgs = subnet
+                .as_ref()
+                .and_then(|sn| {
+                    r.security_groups
+                        .values()
+                        .find(|g| g.vpc_id.as_deref() == Some(sn.vpc_id.as_str()))
+                        .map(|g| vec![g.id.clone()])
+                })
+                .unwrap_or_default();
+            (zone, image, ty, subnet.map(|s| s.id), sgs)
+        })
+        .expect("sim region")
+}
+
+/// Every list with page size 1 returns exactly the estate's resources.
+pub async fn list_every_page(p: &dyn Provider, sim: &SimHandle) {
+    let s = sim_scope(p, sim).await;
+    let compute = p.compute().expect("compute");
+    let q = ListInstances {
+        region: s.region.clone(),
+        page_size: Some(1),
+        ..ListInstances::default()
+    };
+    let got: Vec<_> = compute
+        .instances(&q)
+        .try_collect()
+        .await
+        .expect("list instances");
+    let ids: BTreeSet<_> = got.iter().map(|i| i.id.clone()).collect();
+    assert_eq!(ids.len(), got.len(), "an instance was listed twice");
+    assert_eq!(
+        got.len(),
+        estate_instance_count(sim, &s.provider, &s.account, &s.region),
+        "instances listed with page size 1"
+    );
+    let vq = ListVolumes {
+        region: s.region.clone(),
+        page_size: Some(1),
+        ..ListVolumes::default()
+    };
+    let vols: Vec<_> = compute
+        .volumes(&vq)
+        .try_collect()
+        .await
+        .expect("list volumes");
+    let want = sim
+        .estate()
+        .volumes(&s, &Filter::default(), &PageReq::All)
+        .expect("estate")
+        .total;
+    assert_eq!(vols.len(), want, "volumes listed with page size 1");
+    if let Some(net) = p.network() {
+        let nq = ListNetwork {
+            region: s.region.clone(),
+            page_size: Some(1),
+            ..ListNetwork::default()
+        };
+        let e = sim.estate();
+        let f = Filter::default();
+        let n: Vec<_> = net.vpcs(&nq).try_collect().await.expect("vpcs");
+        assert_eq!(
+            n.len(),
+            e.vpcs(&s, &f, &PageReq::All).expect("estate").total,
+            "vpcs"
+        );
+        let n: Vec<_> = net.subnets(&nq).try_collect().await.expect("subnets");
+        assert_eq!(
+            n.len(),
+            e.subnets(&s, &f, &PageReq::All).expect("estate").total,
+            "subnets"
+        );
+        let n: Vec<_> = net
+            .security_groups(&nq)
+            .try_collect()
+            .await
+            .expect("security groups");
+        assert_eq!(
+            n.len(),
+            e.security_groups(&s, &f, &PageReq::All)
+                .expect("estate")
+                .total,
+            "security groups"
+        );
+        let n: Vec<_> = net.public_ips(&nq).try_collect().await.expect("public ips");
+        assert_eq!(
+            n.len(),
+            e.public_ips(&s, &f, &PageReq::All).expect("estate").total,
+            "public ips"
+        );
+    }
+}
+
+/// Listing by ids returns exactly those; listing by a tag returns exactly
+/// the instances carrying it.
+pub async fn list_with_filters(p: &dyn Provider, sim: &SimHandle) {
+    let s = sim_scope(p, sim).await;
+    let compute = p.compute().expect("compute");
+    let all: Vec<_> = compute
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            ..ListInstances::default()
+        })
+        .try_collect()
+        .await
+        .expect("list");
+    assert!(
+        all.len() >= 3,
+        "need at least 3 instances, have {}",
+        all.len()
+    );
+    let ids = vec![all[0].id.clone(), all[2].id.clone()];
+    let by_id: Vec<_> = compute
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            ids: ids.clone(),
+            page_size: Some(1),
+            ..ListInstances::default()
+        })
+        .try_collect()
+        .await
+        .expect("list by ids");
+    let got: BTreeSet<_> = by_id.iter().map(|i| i.id.clone()).collect();
+    assert_eq!(got, ids.into_iter().collect::<BTreeSet<_>>());
+    let (k, v) = all[0]
+        .tags
+        .iter()
+        .next()
+        .expect("generated instances carry tags");
+    let tags = BTreeMap::from([(k.clone(), v.clone())]);
+    let by_tag: Vec<_> = compute
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            tags: tags.clone(),
+            ..ListInstances::default()
+        })
+        .try_collect()
+        .await
+        .expect("list by tag");
+    let want = all.iter().filter(|i| i.tags.get(k) == Some(v)).count();
+    assert_eq!(by_tag.len(), want, "instances tagged {k}={v}");
+    assert!(by_tag.iter().all(|i| i.tags.get(k) == Some(v)));
+}
+
+/// Create, get, stop, start, reboot and delete an instance, waiting for each
+/// state; a second delete is `Ok`; the deleted instance ends `NotFound` or
+/// `Terminated`.
+pub async fn instance_lifecycle(p: &dyn Provider, sim: &SimHandle) {
+    sim.estate().set_timings(fast_timings());
+    let s = sim_scope(p, sim).await;
+    let (zone, image, ty, subnet, sgs) = zone_and_launch(sim, &s);
+    let c = p.compute().expect("compute");
+    let before = estate_instance_count(sim, &s.provider, &s.account, &s.region);
+    let spec = InstanceSpec {
+        region: s.region.clone(),
+        zone: Some(zone),
+        name: "behaviour-vm".into(),
+        instance_type: ty,
+        image_id: image,
+        subnet_id: subnet,
+        security_group_ids: sgs,
+        tags: BTreeMap::from([("suite".to_string(), "behaviour".to_string())]),
+        ..InstanceSpec::default()
+    };
+    let i = c.create_instance(&spec).await.expect("create");
+    assert_eq!(
+        estate_instance_count(sim, &s.provider, &s.account, &s.region),
+        before + 1
+    );
+    let got = c.instance(&s.region, &i.id).await.expect("get");
+    assert_eq!(got.id, i.id);
+    assert_eq!(got.name, "behaviour-vm");
+    let w = wait_opts();
+    c.wait_until_instance(&s.region, &i.id, InstanceState::Running, w)
+        .await
+        .expect("running");
+    c.stop_instance(&s.region, &i.id, StopOptions::default())
+        .await
+        .expect("stop");
+    c.wait_until_instance(&s.region, &i.id, InstanceState::Stopped, w)
+        .await
+        .expect("stopped");
+    c.start_instance(&s.region, &i.id).await.expect("start");
+    c.wait_until_instance(&s.region, &i.id, InstanceState::Running, w)
+        .await
+        .expect("running again");
+    c.reboot_instance(&s.region, &i.id).await.expect("reboot");
+    c.wait_until_instance(&s.region, &i.id, InstanceState::Running, w)
+        .await
+        .expect("running after reboot");
+    c.delete_instance(&s.region, &i.id).await.expect("delete");
+    c.delete_instance(&s.region, &i.id)
+        .await
+        .expect("second delete is Ok");
+    let end = c
+        .wait_for_instance(
+            &s.region,
+            &i.id,
+            &|i| i.state == InstanceState::Terminated,
+            w,
+        )
+        .await
+        .expect("terminated or gone");
+    assert!(end.is_none_or(|i| i.state == InstanceState::Terminated));
+}
+
+/// A well-formed id that does not exist is `NotFound`, and deleting it is `Ok`.
+pub async fn missing_instance_is_not_found(p: &dyn Provider, sim: &SimHandle) {
+    sim.estate().set_timings(fast_timings());
+    let s = sim_scope(p, sim).await;
+    let (zone, image, ty, _, _) = zone_and_launch(sim, &s);
+    // Make a real id in the vendor's style, then remove the instance.
+    let ghost = sim
+        .estate()
+        .create_instance(
+            &s,
+            multicloud_sim::estate::NewInstance {
+                name: "ghost".into(),
+                zone: Some(zone),
+                instance_type: ty,
+                image_id: image,
+                ..Default::default()
+            },
+        )
+        .expect("estate create");
+    sim.estate().write(|d| {
+        for a in &mut d.accounts {
+            if a.provider == s.provider && a.id == s.account {
+                if let Some(r) = a.regions.get_mut(&s.region) {
+                    r.instances.remove(&ghost.id);
+                    r.volumes
+                        .retain(|_, v| v.instance_id.as_deref() != Some(ghost.id.as_str()));
+                }
+            }
+        }
+    });
+    let c = p.compute().expect("compute");
+    let err = c
+        .instance(&s.region, &ghost.id)
+        .await
+        .expect_err("missing instance");
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    c.delete_instance(&s.region, &ghost.id)
+        .await
+        .expect("deleting a missing instance is Ok");
+}
+
+/// Create, attach, detach and delete a volume.
+pub async fn volume_round_trip(p: &dyn Provider, sim: &SimHandle) {
+    sim.estate().set_timings(fast_timings());
+    let s = sim_scope(p, sim).await;
+    let c = p.compute().expect("compute");
+    let inst = sim
+        .estate()
+        .instances(&s, &Filter::default(), &PageReq::All)
+        .expect("estate")
+        .items
+        .into_iter()
+        .find(|i| i.state == multicloud_sim::estate::InstanceState::Running)
+        .expect("a running instance");
+    let v = c
+        .create_volume(&VolumeSpec {
+            region: s.region.clone(),
+            zone: Some(inst.zone.clone()),
+            name: "behaviour-disk".into(),
+            size_gib: 20,
+            ..VolumeSpec::default()
+        })
+        .await
+        .expect("create volume");
+    let w = wait_opts();
+    c.wait_until_volume(&s.region, &v.id, VolumeState::Available, w)
+        .await
+        .expect("available");
+    c.attach_volume(&s.region, &v.id, &inst.id)
+        .await
+        .expect("attach");
+    let v2 = c
+        .wait_until_volume(&s.region, &v.id, VolumeState::InUse, w)
+        .await
+        .expect("in use");
+    assert!(v2.attachments.iter().any(|a| a.instance_id == inst.id));
+    let attached: Vec<_> = c
+        .volumes(&ListVolumes {
+            region: s.region.clone(),
+            instance_id: Some(inst.id.clone()),
+            ..ListVolumes::default()
+        })
+        .try_collect()
+        .await
+        .expect("volumes of instance");
+    assert!(attached.iter().any(|x| x.id == v.id));
+    c.detach_volume(&s.region, &v.id, &inst.id)
+        .await
+        .expect("detach");
+    c.wait_until_volume(&s.region, &v.id, VolumeState::Available, w)
+        .await
+        .expect("available again");
+    c.delete_volume(&s.region, &v.id)
+        .await
+        .expect("delete volume");
+    c.delete_volume(&s.region, &v.id)
+        .await
+        .expect("second delete is Ok");
+    let err = c
+        .volume(&s.region, &v.id)
+        .await
+        .expect_err("deleted volume");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+/// VPC, subnet, security group and rule round trip; a VPC with a subnet
+/// cannot be deleted.
+pub async fn network_round_trip(p: &dyn Provider, sim: &SimHandle, rule: SecurityRule) {
+    let s = sim_scope(p, sim).await;
+    let n = p.network().expect("network");
+    let zone = sim
+        .estate()
+        .with_region(&s, |r| r.zones[0].clone())
+        .expect("estate");
+    let vpc = n
+        .create_vpc(&VpcSpec {
+            region: s.region.clone(),
+            name: "behaviour-vpc".into(),
+            cidr: "10.77.0.0/16".into(),
+            ..VpcSpec::default()
+        })
+        .await
+        .expect("create vpc");
+    let sn = n
+        .create_subnet(&SubnetSpec {
+            region: s.region.clone(),
+            zone: Some(zone),
+            vpc_id: vpc.id.clone(),
+            name: "behaviour-subnet".into(),
+            cidr: "10.77.1.0/24".into(),
+            ..SubnetSpec::default()
+        })
+        .await
+        .expect("create subnet");
+    let err = n
+        .delete_vpc(&s.region, &vpc.id)
+        .await
+        .expect_err("vpc with a subnet");
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    let sg = n
+        .create_security_group(&SecurityGroupSpec {
+            region: s.region.clone(),
+            vpc_id: Some(vpc.id.clone()),
+            name: "behaviour-sg".into(),
+            description: Some("behaviour suite".into()),
+            ..SecurityGroupSpec::default()
+        })
+        .await
+        .expect("create security group");
+    n.authorize_rule(&s.region, &sg.id, &rule)
+        .await
+        .expect("authorize");
+    let g = n
+        .security_group(&s.region, &sg.id)
+        .await
+        .expect("get group");
+    let found = g
+        .rules
+        .iter()
+        .find(|r| r.direction == rule.direction && r.ports == rule.ports && r.peer == rule.peer)
+        .cloned()
+        .expect("the authorized rule is listed");
+    n.revoke_rule(&s.region, &sg.id, &found)
+        .await
+        .expect("revoke");
+    let g = n
+        .security_group(&s.region, &sg.id)
+        .await
+        .expect("get group");
+    assert!(
+        !g.rules
+            .iter()
+            .any(|r| r.ports == rule.ports && r.peer == rule.peer)
+    );
+    n.delete_security_group(&s.region, &sg.id)
+        .await
+        .expect("delete group");
+    n.delete_subnet(&s.region, &sn.id)
+        .await
+        .expect("delete subnet");
+    n.delete_vpc(&s.region, &vpc.id).await.expect("delete vpc");
+    n.delete_vpc(&s.region, &vpc.id)
+        .await
+        .expect("second delete is Ok");
+}
+
+/// Allocate, associate, disassociate and release a public IP.
+pub async fn public_ip_round_trip(p: &dyn Provider, sim: &SimHandle) {
+    let s = sim_scope(p, sim).await;
+    let n = p.network().expect("network");
+    let inst = sim
+        .estate()
+        .instances(&s, &Filter::default(), &PageReq::All)
+        .expect("estate")
+        .items
+        .into_iter()
+        .find(|i| {
+            i.state == multicloud_sim::estate::InstanceState::Running
+                && sim
+                    .estate()
+                    .instance_public_ips(&s, &i.id)
+                    .is_ok_and(|v| v.is_empty())
+        })
+        .expect("a running instance without a public IP");
+    let ip = n
+        .allocate_public_ip(&PublicIpSpec {
+            region: s.region.clone(),
+            bandwidth_mbps: Some(5),
+            ..PublicIpSpec::default()
+        })
+        .await
+        .expect("allocate");
+    n.associate_public_ip(&s.region, &ip.id, &inst.id)
+        .await
+        .expect("associate");
+    let q = ListNetwork {
+        region: s.region.clone(),
+        ids: vec![ip.id.clone()],
+        ..ListNetwork::default()
+    };
+    let listed: Vec<_> = n.public_ips(&q).try_collect().await.expect("list ips");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].state, PublicIpState::InUse);
+    assert_eq!(listed[0].instance_id.as_deref(), Some(inst.id.as_str()));
+    n.disassociate_public_ip(&s.region, &ip.id)
+        .await
+        .expect("disassociate");
+    n.release_public_ip(&s.region, &ip.id)
+        .await
+        .expect("release");
+    n.release_public_ip(&s.region, &ip.id)
+        .await
+        .expect("second release is Ok");
+}
+
+/// A client that reaches the sim for any host name (and trusts its CA).
+pub fn plain_client(sim: &SimHandle, host: &str) -> reqwest::Client {
+    let mut b = reqwest::Client::builder().resolve(host, sim.addr());
+    if let Some(pem) = sim.ca_pem() {
+        b = b.add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).expect("CA"));
+    }
+    b.build().expect("client")
+}
+
+/// Bucket and object round trip, with a multipart upload (small threshold)
+/// and a presigned GET fetched by a plain HTTP client.
+pub async fn storage_round_trip(p: &dyn Provider, sim: &SimHandle, bucket: &str) {
+    let s = sim_scope(p, sim).await;
+    let st = p.storage().expect("storage");
+    st.create_bucket(&multicloud::model::BucketSpec {
+        name: bucket.into(),
+        region: s.region.clone(),
+        storage_class: None,
+    })
+    .await
+    .expect("create bucket");
+    let names: Vec<_> = st.buckets().try_collect().await.expect("buckets");
+    let b = names
+        .iter()
+        .find(|b| b.name == bucket || b.name.starts_with(&format!("{bucket}-")))
+        .expect("the new bucket is listed")
+        .name
+        .clone();
+    assert_eq!(st.bucket_location(&b).await.expect("location"), s.region);
+    let small = Bytes::from_static(b"hello behaviour suite");
+    st.put_object(
+        &b,
+        "dir/small.txt",
+        small.clone().into(),
+        &PutOptions::default(),
+    )
+    .await
+    .expect("put");
+    let meta = st.head_object(&b, "dir/small.txt").await.expect("head");
+    assert_eq!(meta.size, small.len() as u64);
+    let got = st
+        .get_object(&b, "dir/small.txt", &GetOptions::default())
+        .await
+        .expect("get")
+        .collect()
+        .await
+        .expect("body");
+    assert_eq!(got, small);
+    let ranged = st
+        .get_object(
+            &b,
+            "dir/small.txt",
+            &GetOptions {
+                range: Some((0, Some(4))),
+            },
+        )
+        .await
+        .expect("range get")
+        .collect()
+        .await
+        .expect("body");
+    assert_eq!(&ranged[..], b"hello");
+    // Multipart: 5 MiB parts (the common minimum), threshold forced low.
+    let big: Vec<u8> = (0..(5 * 1024 * 1024 + 4096))
+        .map(|i| (i % 251) as u8)
+        .collect();
+    let opts = PutOptions {
+        multipart_threshold: 1024,
+        part_size: 5 * 1024 * 1024,
+        ..PutOptions::default()
+    };
+    let before = requests_of(sim, p.kind().as_str()).len();
+    st.put_object(&b, "big.bin", Bytes::from(big.clone()).into(), &opts)
+        .await
+        .expect("multipart put");
+    let puts = requests_of(sim, p.kind().as_str()).len() - before;
+    assert!(
+        puts >= 4,
+        "a multipart upload takes several requests, saw {puts}"
+    );
+    let back = st
+        .get_object(&b, "big.bin", &GetOptions::default())
+        .await
+        .expect("get big")
+        .collect()
+        .await
+        .expect("body");
+    assert_eq!(back.len(), big.len());
+    assert!(back[..] == big[..], "multipart object content");
+    let entries: Vec<_> = st
+        .objects(&ListObjects {
+            bucket: b.clone(),
+            delimiter: Some("/".into()),
+            page_size: Some(1),
+            ..ListObjects::default()
+        })
+        .try_collect()
+        .await
+        .expect("list objects");
+    assert!(
+        entries.contains(&ObjectEntry::Prefix("dir/".into())),
+        "{entries:?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| matches!(e, ObjectEntry::Object(o) if o.key == "big.bin"))
+    );
+    // Presigned GET with a plain client.
+    let pre = st
+        .presign(
+            &b,
+            "dir/small.txt",
+            &PresignOptions {
+                method: PresignMethod::Get,
+                expires_secs: 300,
+            },
+        )
+        .await
+        .expect("presign");
+    // Keep the URL's host (it may be signed) but connect to the sim: without
+    // a port in the URL, send it to the sim's port with the original Host.
+    let url = url::Url::parse(&pre.url).expect("presigned URL");
+    let host = url.host_str().expect("host").to_string();
+    let mut req = match url.port() {
+        Some(_) => plain_client(sim, &host).get(url.as_str()),
+        None => {
+            let mut u = url.clone();
+            let _ = u.set_port(Some(sim.addr().port()));
+            plain_client(sim, &host)
+                .get(u.as_str())
+                .header("host", host.as_str())
+        }
+    };
+    for (k, v) in &pre.headers {
+        req = req.header(k, v);
+    }
+    let r = req.send().await.expect("presigned fetch");
+    assert!(
+        r.status().is_success(),
+        "presigned GET status {}",
+        r.status()
+    );
+    assert_eq!(r.bytes().await.expect("body"), small);
+    for k in ["dir/small.txt", "big.bin"] {
+        st.delete_object(&b, k).await.expect("delete object");
+    }
+    st.delete_object(&b, "big.bin")
+        .await
+        .expect("deleting a missing object is Ok");
+    st.delete_bucket(&b).await.expect("delete bucket");
+    st.delete_bucket(&b).await.expect("second delete is Ok");
+}
+
+/// The month's cost lines sum to the estate's total, per currency.
+pub async fn cost_lines_sum_to_estate_total(
+    p: &dyn Provider,
+    sim: &SimHandle,
+    month: chrono::NaiveDate,
+) {
+    let a = sim_account(p, sim).await;
+    let billing = p.billing().expect("billing");
+    let q = CostQuery::month_of(month);
+    let lines: Vec<_> = billing
+        .cost_lines(&q)
+        .try_collect()
+        .await
+        .expect("cost lines");
+    let mut got: BTreeMap<String, rust_decimal::Decimal> = BTreeMap::new();
+    for l in &lines {
+        *got.entry(l.currency.clone()).or_default() += l.payable_amount;
+    }
+    let want = sim
+        .estate()
+        .cost_total(p.kind().as_str(), &a.id, month)
+        .expect("estate total");
+    assert_eq!(got, want, "cost lines of {month}");
+}
+
+/// Create a user, attach a policy, see it attached, delete the user.
+pub async fn iam_round_trip(p: &dyn Provider, sim: &SimHandle) {
+    let a = sim_account(p, sim).await;
+    let iam = p.iam().expect("iam");
+    let u = iam
+        .create_user(&NewUser {
+            name: "behaviour-user".into(),
+            display_name: Some("Behaviour".into()),
+            ..NewUser::default()
+        })
+        .await
+        .expect("create user");
+    assert_eq!(u.name, "behaviour-user");
+    let policies: Vec<_> = iam
+        .policies(Some(PolicyKind::System))
+        .try_collect()
+        .await
+        .expect("policies");
+    let pol = policies
+        .iter()
+        .find(|x| x.name.contains("ReadOnly"))
+        .or(policies.first())
+        .expect("a system policy");
+    let r = PolicyRef {
+        id: pol.id.clone(),
+        name: pol.name.clone(),
+        kind: pol.kind,
+    };
+    let who = Principal::User(u.name.clone());
+    iam.attach_policy(&who, &r).await.expect("attach");
+    let attached: Vec<_> = iam
+        .attached_policies(&who)
+        .try_collect()
+        .await
+        .expect("attached");
+    assert!(attached.iter().any(|x| x.name == r.name), "{attached:?}");
+    let estate = sim
+        .estate()
+        .attached_policies(
+            p.kind().as_str(),
+            &a.id,
+            &multicloud_sim::estate::Principal::User(u.name.clone()),
+        )
+        .expect("estate");
+    assert_eq!(estate.len(), attached.len());
+    iam.delete_user(
+        &u.name,
+        multicloud::model::DeleteUserOptions { cleanup: true },
+    )
+    .await
+    .expect("delete user");
+    let err = iam.user(&u.name).await.expect_err("deleted user");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+/// With a sim rate limit on `action`, a burst of listings still succeeds
+/// (the provider backs off on the cloud's throttle signal), and the sim did
+/// throttle at least once.
+pub async fn throttled_action_succeeds(p: &dyn Provider, sim: &SimHandle, action: &str) {
+    let s = sim_scope(p, sim).await;
+    sim.requests().clear();
+    sim.faults()
+        .add(FaultRule::new(p.kind().as_str(), action).rate_limit(4.0, 1));
+    let c = p.compute().expect("compute");
+    for _ in 0..4 {
+        let n = c
+            .instances(&ListInstances {
+                region: s.region.clone(),
+                ..ListInstances::default()
+            })
+            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+            .await
+            .expect("throttled listing must succeed within the deadline");
+        assert_eq!(
+            n,
+            estate_instance_count(sim, &s.provider, &s.account, &s.region)
+        );
+    }
+    let throttled = sim
+        .requests()
+        .filter(|e| e.fault == Some(FaultKind::Throttled))
+        .len();
+    sim.faults().clear();
+    assert!(
+        throttled > 0,
+        "the sim never throttled {action}: is the action name right?"
+    );
+}
+
+/// A read-only provider refuses every mutating call before sending it: the
+/// request log has no mutating request of its frontend afterwards.
+pub async fn read_only_sends_nothing_mutating(read_only: &dyn Provider, sim: &SimHandle) {
+    let s = sim_scope(read_only, sim).await;
+    sim.requests().clear();
+    let (zone, image, ty, subnet, sgs) = zone_and_launch(sim, &s);
+    let c = read_only.compute().expect("compute");
+    let spec = InstanceSpec {
+        region: s.region.clone(),
+        zone: Some(zone),
+        name: "must-not-exist".into(),
+        instance_type: ty,
+        image_id: image,
+        subnet_id: subnet,
+        security_group_ids: sgs,
+        ..InstanceSpec::default()
+    };
+    assert!(c.create_instance(&spec).await.is_err());
+    let any = sim
+        .estate()
+        .instances(&s, &Filter::default(), &PageReq::All)
+        .expect("estate")
+        .items
+        .into_iter()
+        .next()
+        .expect("an instance");
+    assert!(
+        c.stop_instance(&s.region, &any.id, StopOptions::default())
+            .await
+            .is_err()
+    );
+    assert!(c.delete_instance(&s.region, &any.id).await.is_err());
+    if let Some(n) = read_only.network() {
+        let r = n
+            .create_vpc(&VpcSpec {
+                region: s.region.clone(),
+                name: "ro".into(),
+                cidr: "10.1.0.0/16".into(),
+                ..VpcSpec::default()
+            })
+            .await;
+        assert!(r.is_err());
+    }
+    if let Some(iam) = read_only.iam() {
+        assert!(
+            iam.create_user(&NewUser {
+                name: "ro-user".into(),
+                ..NewUser::default()
+            })
+            .await
+            .is_err()
+        );
+    }
+    // Reads still work.
+    let _: Vec<_> = c
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            ..ListInstances::default()
+        })
+        .try_collect()
+        .await
+        .expect("reads work in read-only mode");
+    let mutating: Vec<_> = requests_of(sim, read_only.kind().as_str())
+        .into_iter()
+        .filter(|e| e.mutating)
+        .map(|e| e.action)
+        .collect();
+    assert!(mutating.is_empty(), "read-only provider sent {mutating:?}");
+}
