@@ -33,12 +33,16 @@ impl Cloud {
                 account.name
             )));
         }
-        // Providers add their arm here as they land, e.g.
-        // `#[cfg(feature = "tencent")] ProviderKind::Tencent => crate::tencent::connect(account).await,`
-        Err(Error::config(format!(
-            "account `{}`: provider `{kind}` is compiled in but has no implementation yet",
-            account.name
-        )))
+        // Providers add their arm here as they land.
+        #[allow(clippy::match_single_binding)]
+        match kind {
+            #[cfg(feature = "tencent")]
+            ProviderKind::Tencent => crate::tencent::connect(account).await,
+            _ => Err(Error::config(format!(
+                "account `{}`: provider `{kind}` is compiled in but has no implementation yet",
+                account.name
+            ))),
+        }
     }
 
     /// Connect every account of `file`, at most [`CONNECT_CONCURRENCY`]
