@@ -84,6 +84,15 @@ pub async fn connect(account: &AccountConfig) -> Result<Arc<dyn Provider>> {
     Ok(Arc::new(TencentProvider::builder(account.clone()).build()?))
 }
 
+/// Name the account in a build error (which account of a file failed).
+fn in_account(name: &str, e: Error) -> Error {
+    if e.message().contains(&format!("`{name}`")) {
+        return e;
+    }
+    let msg = format!("account `{name}`: {}", e.message());
+    Error::new(e.kind(), msg).with_context_defaults(e.context())
+}
+
 /// Builds a [`TencentProvider`] from an account, with optional overrides of
 /// the transport and the credential provider.
 #[derive(Debug)]
@@ -109,6 +118,11 @@ impl TencentBuilder {
     /// Build the provider. Fails with `Config` on a bad account (endpoints,
     /// region globs, transport settings, missing credentials).
     pub fn build(self) -> Result<TencentProvider> {
+        let name = self.account.name.clone();
+        self.build_inner().map_err(|e| in_account(&name, e))
+    }
+
+    fn build_inner(self) -> Result<TencentProvider> {
         let account = self.account;
         let transport = match self.transport {
             Some(t) => t,
