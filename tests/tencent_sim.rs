@@ -740,3 +740,128 @@ async fn storage_round_trip_without_head_size() {
     st.delete_bucket("rt").await.expect("second delete is Ok");
     env.sim.shutdown().await;
 }
+
+/// `credentials.source = "assume_role"`: the provider signs with the
+/// temporary credentials STS hands out (X-TC-Token on API 3.0 calls,
+/// x-cos-security-token on COS), acting as the role.
+#[tokio::test]
+async fn assume_role_credentials_sign_api_and_cos_calls() {
+    use multicloud::config::{CredentialConfig, CredentialSourceKind};
+    let env = start(30, 2).await;
+    let info = env.sim.accounts("tencent")[0].clone();
+    let role = env
+        .sim
+        .estate()
+        .iam("tencent", &info.id, |i| i.roles.values().next().cloned())
+        .expect("estate")
+        .expect("the estate has a role");
+    let mut account = env.account.clone();
+    let base = account.credentials.clone();
+    account.credentials = CredentialConfig {
+        source: CredentialSourceKind::AssumeRole,
+        role_arn: Some(format!("qcs::cam::uin/{}:roleName/{}", info.id, role.name)),
+        role_session_name: Some("e2e".into()),
+        base: Some(Box::new(base)),
+        ..CredentialConfig::default()
+    };
+    let p = connect(&account).await;
+    let a = p.account().await.expect("caller identity as the role");
+    assert_eq!(a.id, info.id);
+    let principal = a.principal.unwrap_or_default();
+    assert!(principal.contains("assumed-role"), "{principal}");
+    assert!(principal.ends_with("/e2e"), "{principal}");
+    let s = scope(&*p, &env.sim).await;
+    let n = p
+        .compute()
+        .expect("compute")
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            ..ListInstances::default()
+        })
+        .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+        .await
+        .expect("list with temporary credentials");
+    assert_eq!(
+        n,
+        behaviour::estate_instance_count(&env.sim, &s.provider, &s.account, &s.region)
+    );
+    let tokens = env
+        .sim
+        .requests()
+        .filter(|e| e.action == "DescribeInstances")
+        .iter()
+        .filter(|e| {
+            e.headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("x-tc-token"))
+        })
+        .count();
+    assert!(tokens > 0, "API calls carry X-TC-Token");
+    let st = p.storage().expect("storage");
+    st.create_bucket(&multicloud::model::BucketSpec {
+        name: "temp".into(),
+        region: s.region.clone(),
+        storage_class: None,
+    })
+    .await
+    .expect("bucket with temporary credentials");
+    st.put_object(
+        "temp",
+        "k",
+        bytes::Bytes::from_static(b"v").into(),
+        &Default::default(),
+    )
+    .await
+    .expect("put");
+    let pre = st
+        .presign("temp", "k", &Default::default())
+        .await
+        .expect("presign");
+    assert!(pre.url.contains("x-cos-security-token="), "{}", pre.url);
+    let url = url::Url::parse(&pre.url).expect("url");
+    let host = url.host_str().expect("host").to_string();
+    let mut u = url.clone();
+    let _ = u.set_port(Some(env.sim.addr().port()));
+    let r = behaviour::plain_client(&env.sim, &host)
+        .get(u.as_str())
+        .header("host", host.as_str())
+        .send()
+        .await
+        .expect("fetch");
+    assert!(r.status().is_success(), "{}", r.status());
+    st.delete_object("temp", "k").await.expect("delete");
+    st.delete_bucket("temp").await.expect("delete bucket");
+    env.sim.shutdown().await;
+}
+
+/// A wrong secret gets the cloud's signature error, classified as
+/// Unauthenticated with the request id, and is not retried.
+#[tokio::test]
+async fn wrong_secret_is_unauthenticated() {
+    let env = start(31, 1).await;
+    let mut account = env.account.clone();
+    account.credentials.secret_access_key = Some("not-the-secret".into());
+    let p = connect(&account).await;
+    let s = env.sim.accounts("tencent")[0].regions[0].clone();
+    let e = p
+        .compute()
+        .expect("compute")
+        .instance(&s, "ins-00000000")
+        .await
+        .expect_err("bad signature");
+    assert_eq!(e.kind(), ErrorKind::Unauthenticated, "{e}");
+    assert!(
+        e.code().is_some_and(|c| c.starts_with("AuthFailure")),
+        "{e:?}"
+    );
+    assert!(e.request_id().is_some());
+    assert_eq!(e.attempts(), 1);
+    let st = p.storage().expect("storage");
+    let e = st
+        .buckets()
+        .try_collect::<Vec<_>>()
+        .await
+        .expect_err("bad COS signature");
+    assert_eq!(e.kind(), ErrorKind::Unauthenticated, "{e}");
+    env.sim.shutdown().await;
+}

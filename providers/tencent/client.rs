@@ -993,3 +993,113 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod http_tests {
+    use super::*;
+    use http::{HeaderMap, StatusCode};
+
+    fn view<'a>(status: u16, headers: &'a HeaderMap, body: Option<&'a [u8]>) -> ResponseView<'a> {
+        ResponseView {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers,
+            body,
+        }
+    }
+
+    #[test]
+    fn api_classifier() {
+        let h = HeaderMap::new();
+        let ok = br#"{"Response":{"TotalCount":0,"RequestId":"r"}}"#;
+        assert!(matches!(
+            ApiClassifier.classify(&view(200, &h, Some(ok))),
+            Outcome::Success
+        ));
+        let throttle = br#"{"Response":{"Error":{"Code":"RequestLimitExceeded.UinLimitExceeded","Message":"m"},"RequestId":"r1"}}"#;
+        let Outcome::Failure(f) = ApiClassifier.classify(&view(200, &h, Some(throttle))) else {
+            panic!("throttle is a failure");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Throttled);
+        assert!(f.not_processed, "a throttled request was not processed");
+        assert_eq!(f.error.request_id(), Some("r1"));
+        let nf = br#"{"Response":{"Error":{"Code":"InvalidInstanceId.NotFound","Message":"m"},"RequestId":"r2"}}"#;
+        let Outcome::Failure(f) = ApiClassifier.classify(&view(200, &h, Some(nf))) else {
+            panic!("not found is a failure");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::NotFound);
+        assert!(!f.not_processed);
+        let Outcome::Failure(f) = ApiClassifier.classify(&view(200, &h, Some(b"<html>"))) else {
+            panic!("non-JSON is a failure");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Unavailable);
+        assert!(f.error.is_retryable());
+        let Outcome::Failure(f) = ApiClassifier.classify(&view(502, &h, Some(b"bad gateway")))
+        else {
+            panic!("5xx is a failure");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Unavailable);
+        assert_eq!(f.error.http_status(), Some(502));
+        let Outcome::Failure(f) = ApiClassifier.classify(&view(429, &h, Some(b""))) else {
+            panic!("429 is a failure");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Throttled);
+        assert!(f.not_processed);
+        let expired = br#"{"Response":{"Error":{"Code":"AuthFailure.SignatureExpire","Message":"m"},"RequestId":"r3"}}"#;
+        let Outcome::Failure(f) = ApiClassifier.classify(&view(200, &h, Some(expired))) else {
+            panic!("expired signature is a failure");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Unauthenticated);
+        assert!(f.error.message().contains("clock"));
+    }
+
+    #[test]
+    fn cos_classifier() {
+        let mut h = HeaderMap::new();
+        h.insert("x-cos-request-id", "hdr".parse().unwrap());
+        assert!(matches!(
+            CosClassifier.classify(&view(200, &h, None)),
+            Outcome::Success
+        ));
+        assert!(matches!(
+            CosClassifier.classify(&view(206, &h, Some(b"x"))),
+            Outcome::Success
+        ));
+        let Outcome::Failure(f) = CosClassifier.classify(&view(404, &h, Some(b""))) else {
+            panic!("404");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::NotFound);
+        assert_eq!(f.error.request_id(), Some("hdr"));
+        let Outcome::Failure(f) = CosClassifier.classify(&view(
+            503,
+            &h,
+            Some(b"<Error><Code>SlowDown</Code><Message>m</Message></Error>"),
+        )) else {
+            panic!("503");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Throttled);
+        assert!(f.not_processed);
+    }
+
+    #[test]
+    fn client_tokens() {
+        let a = new_client_token();
+        let b = new_client_token();
+        assert_ne!(a, b);
+        assert!(a.len() <= 64 && a.is_ascii());
+        assert_eq!(client_token(Some("mine")), "mine");
+        assert!(client_token(Some("  ")).starts_with("mc-"));
+        assert!(client_token(None).starts_with("mc-"));
+    }
+
+    #[test]
+    fn call_kinds() {
+        let r = CallKind::Read.meta("cvm", "DescribeInstances", Some("ap-guangzhou"));
+        assert!(!r.mutating && r.retry_safe);
+        assert_eq!(r.region.as_deref(), Some("ap-guangzhou"));
+        let c = CallKind::Idempotent.meta("cvm", "RunInstances", Some("ap-guangzhou"));
+        assert!(c.mutating && c.retry_safe);
+        let w = CallKind::Write.meta("cvm", "StopInstances", None);
+        assert!(w.mutating && !w.retry_safe);
+        assert_eq!(w.region, None);
+    }
+}

@@ -333,4 +333,103 @@ mod tests {
             ErrorKind::Decode
         );
     }
+
+    /// A metadata service on a local port: the role list, then the role's
+    /// credentials expiring `ttl` seconds from now. Counts requests.
+    async fn metadata_server(ttl: i64) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let h = hits.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut s, _)) = l.accept().await else {
+                    return;
+                };
+                h.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buf = vec![0u8; 4096];
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                let req = String::from_utf8_lossy(&buf[..n]).to_string();
+                let path = req.split_whitespace().nth(1).unwrap_or("").to_string();
+                let body = if path.ends_with("/security-credentials/") {
+                    "cvm-role".to_string()
+                } else if path.ends_with("/security-credentials/cvm-role") {
+                    let exp = chrono::Utc::now().timestamp() + ttl;
+                    format!(
+                        r#"{{"TmpSecretId":"AKIDtmp","TmpSecretKey":"sk","ExpiredTime":{exp},"Token":"tok","Code":"Success"}}"#
+                    )
+                } else {
+                    String::new()
+                };
+                let status = if body.is_empty() {
+                    "404 Not Found"
+                } else {
+                    "200 OK"
+                };
+                let resp = format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(resp.as_bytes()).await;
+            }
+        });
+        (format!("http://{addr}/latest/meta-data/"), hits)
+    }
+
+    #[tokio::test]
+    async fn metadata_role_is_discovered_cached_and_refreshed() {
+        let (url, hits) = metadata_server(3600).await;
+        let p = CachingProvider::new(MetadataRoleProvider::new(
+            reqwest::Client::new(),
+            &url,
+            None,
+        ));
+        let c = p.credentials().await.unwrap();
+        assert_eq!(c.access_key_id, "AKIDtmp");
+        assert_eq!(c.session_token.as_ref().map(Secret::expose), Some("tok"));
+        // Role list + credentials; the second call is served from the cache.
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+        p.credentials().await.unwrap();
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+        // Credentials inside the refresh margin (5 min) are fetched again.
+        let (url, hits) = metadata_server(60).await;
+        let p = CachingProvider::new(MetadataRoleProvider::new(
+            reqwest::Client::new(),
+            &url,
+            Some("cvm-role".into()),
+        ));
+        p.credentials().await.unwrap();
+        p.credentials().await.unwrap();
+        assert_eq!(
+            hits.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "refreshed"
+        );
+
+        // An unknown role: the service answers 404.
+        let p = MetadataRoleProvider::new(reqwest::Client::new(), &url, Some("other".into()));
+        let e = p.credentials().await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+    }
+
+    #[test]
+    fn account_sources() {
+        use crate::model::ProviderKind;
+        let mut a = AccountConfig::new("x", ProviderKind::Tencent);
+        a.credentials = CredentialConfig {
+            source: CredentialSourceKind::AssumeRole,
+            ..CredentialConfig::default()
+        };
+        let t = Transport::from_account(&a).unwrap();
+        let e = credential_provider(&a, &a.credentials, &t, &Endpoints::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.message().contains("role_arn"));
+        a.credentials = CredentialConfig::with_static("AKID", "key");
+        let p = credential_provider(&a, &a.credentials, &t, &Endpoints::default()).unwrap();
+        assert!(!format!("{p:?}").contains("key\""));
+        a.credentials.source = CredentialSourceKind::InstanceMetadata;
+        assert!(credential_provider(&a, &a.credentials, &t, &Endpoints::default()).is_ok());
+    }
 }
