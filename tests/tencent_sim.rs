@@ -865,3 +865,57 @@ async fn wrong_secret_is_unauthenticated() {
     assert_eq!(e.kind(), ErrorKind::Unauthenticated, "{e}");
     env.sim.shutdown().await;
 }
+
+/// A local clock five minutes off the cloud's gets `AuthFailure.SignatureExpire`,
+/// surfaced as Unauthenticated with a message that names the clock.
+#[tokio::test]
+async fn clock_skew_is_a_clear_error() {
+    let env = start(32, 1).await;
+    let p = connect(&env.account).await;
+    let region = env.sim.accounts("tencent")[0].regions[0].clone();
+    env.sim.clock().set_offset_ms(10 * 60 * 1000);
+    let e = p.zones(&region).await.expect_err("signature from the past");
+    assert_eq!(e.kind(), ErrorKind::Unauthenticated, "{e}");
+    assert_eq!(e.code(), Some("AuthFailure.SignatureExpire"));
+    assert!(e.message().contains("clock"), "{e}");
+    env.sim.clock().set_offset_ms(0);
+    p.zones(&region).await.expect("in sync again");
+    env.sim.shutdown().await;
+}
+
+/// `InternalError` answers (HTTP 200 with the error body) are retried for
+/// reads; a listing under a 50% error rate still completes.
+#[tokio::test]
+async fn server_errors_are_retried() {
+    let env = start(33, 4).await;
+    let p = connect(&env.account).await;
+    let s = scope(&*p, &env.sim).await;
+    env.sim
+        .faults()
+        .add(FaultRule::new("tencent", "DescribeInstances").error_rate(0.5));
+    for _ in 0..3 {
+        let n = p
+            .compute()
+            .expect("compute")
+            .instances(&ListInstances {
+                region: s.region.clone(),
+                page_size: Some(2),
+                ..ListInstances::default()
+            })
+            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+            .await
+            .expect("listing survives server errors");
+        assert_eq!(
+            n,
+            behaviour::estate_instance_count(&env.sim, &s.provider, &s.account, &s.region)
+        );
+    }
+    let errors = env
+        .sim
+        .requests()
+        .filter(|e| e.fault == Some(FaultKind::ServerError))
+        .len();
+    env.sim.faults().clear();
+    assert!(errors > 0, "the sim never failed a request");
+    env.sim.shutdown().await;
+}
