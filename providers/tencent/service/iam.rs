@@ -140,7 +140,7 @@ impl Iam for TencentProvider {
         self.page_list::<ListGroupsResponse, _, _, _>(
             "cam",
             "ListGroups",
-            MAX_RP,
+            DEFAULT_RP,
             |page, rp| Ok(with_rp(list_groups_params(u64::from(page)), rp)),
             |g| Ok(group_from_wire(&g)),
         )
@@ -197,7 +197,7 @@ impl Iam for TencentProvider {
                     Ok(id) => self.page_list::<ListAttachedPoliciesResponse, _, _, _>(
                         "cam",
                         "ListAttachedGroupPolicies",
-                        MAX_RP,
+                        DEFAULT_RP,
                         move |page, rp| {
                             Ok(with_rp(
                                 list_attached_group_policies_params(id, u64::from(page)),
