@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use multicloud_sim::estate::Granularity;
 use multicloud_sim::{Estate, FaultConfig, GenConfig, Sim};
 
 /// Local wire-level simulator of Alibaba, Huawei, Tencent, AWS, Azure and OpenStack.
@@ -45,6 +46,9 @@ struct EstateArgs {
     /// Months of cost lines.
     #[arg(long, default_value_t = 2)]
     cost_months: usize,
+    /// One cost line per resource per day instead of per month.
+    #[arg(long)]
+    daily_costs: bool,
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +111,11 @@ fn gen_config(a: &EstateArgs) -> GenConfig {
         instances_per_region: a.instances_per_region,
         accounts_per_provider: a.accounts_per_provider,
         cost_months: a.cost_months,
+        cost_granularity: if a.daily_costs {
+            Granularity::Daily
+        } else {
+            Granularity::Monthly
+        },
         ..GenConfig::default()
     }
 }
@@ -128,6 +137,7 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
     if let Some(p) = &a.estate_file {
         b = b.estate_file(p);
     }
+    let signals = Signals::register();
     let mut sim = b.start().await.map_err(|e| e.to_string())?;
     if sim.is_https() {
         let path = a.ca_file.clone().unwrap_or_else(|| {
@@ -144,31 +154,61 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
         let _ = out.flush();
     }
     eprintln!("multicloud-sim: listening on {}", sim.base_url());
-    wait_for_signal().await;
+    signals.wait().await;
     eprintln!("multicloud-sim: shutting down");
     sim.shutdown().await;
     Ok(())
 }
 
-async fn wait_for_signal() {
+/// SIGINT/SIGTERM, registered when created (before the config is printed,
+/// so a signal sent as soon as the config appears is not missed).
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn register() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals {
+                int: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
             }
         }
+        #[cfg(not(unix))]
+        {
+            Signals {}
+        }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        {
+            async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            if self.int.is_none() && self.term.is_none() {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+            tokio::select! {
+                _ = recv(&mut self.int) => {}
+                _ = recv(&mut self.term) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

@@ -214,7 +214,11 @@ fn to_response(r: SimResponse, malformed: bool, truncate: bool) -> Response<Body
         });
         *resp.body_mut() = BodyExt::boxed(StreamBody::new(first.chain(fail)));
     } else {
-        resp.headers_mut().remove(http::header::CONTENT_LENGTH);
+        // A frontend's Content-Length stays only on an empty body (HEAD
+        // answers carry the length of the entity they describe).
+        if !body.is_empty() {
+            resp.headers_mut().remove(http::header::CONTENT_LENGTH);
+        }
         *resp.body_mut() = full(body);
     }
     resp

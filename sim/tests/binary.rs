@@ -147,6 +147,7 @@ fn help_documents_every_flag() {
         "--accounts-per-provider",
         "--providers",
         "--cost-months",
+        "--daily-costs",
         "--estate-file",
         "--latency-ms",
         "--config",

@@ -720,3 +720,79 @@ fn iam_users_policies_and_keys() {
     let dbg = format!("{:?}", e.accounts("tencent"));
     assert!(!dbg.contains(root.secret_access_key.expose()));
 }
+
+#[test]
+fn request_ids_are_seeded_and_do_not_shift_resource_ids() {
+    let a = Estate::generate(&small(21));
+    let b = Estate::generate(&small(21));
+    let ra: Vec<String> = (0..3).map(|_| a.request_id()).collect();
+    let rb: Vec<String> = (0..3).map(|_| b.request_id()).collect();
+    assert_eq!(ra, rb);
+    assert_ne!(ra[0], ra[1]);
+    for _ in 0..5 {
+        a.request_id();
+    }
+    let s = scope(&a, "tencent");
+    assert_eq!(
+        new_instance(&a, &s, "x", None).id,
+        new_instance(&b, &s, "x", None).id
+    );
+}
+
+#[test]
+fn custom_id_functions_shape_new_ids() {
+    let e = Estate::generate(&small(2));
+    e.set_id_fn(
+        "tencent",
+        multicloud_sim::estate::ids::prefixed(
+            &[(ResourceKind::Instance, "zz-")],
+            b"0123456789",
+            6,
+            multicloud_sim::estate::ids::default_id_fn("tencent"),
+        ),
+    );
+    let s = scope(&e, "tencent");
+    let i = new_instance(&e, &s, "custom", None);
+    assert!(i.id.starts_with("zz-") && i.id.len() == 9, "{}", i.id);
+}
+
+#[test]
+fn daily_cost_lines_cover_each_day_and_sum_to_the_month() {
+    let cfg = GenConfig {
+        cost_granularity: multicloud_sim::estate::Granularity::Daily,
+        cost_months: 1,
+        instances_per_region: 2,
+        regions: 1,
+        providers: vec!["alibaba".into()],
+        ..small(4)
+    };
+    let e = Estate::generate(&cfg);
+    let a = &e.accounts("alibaba")[0];
+    let feb = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+    let mar = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let apr = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+    assert!(e.cost_lines("alibaba", &a.id, feb, mar).unwrap().is_empty());
+    let lines = e.cost_lines("alibaba", &a.id, mar, apr).unwrap();
+    let inst = e
+        .instances(
+            &Scope::new("alibaba", &a.id, &a.regions[0]),
+            &Filter::default(),
+            &PageReq::All,
+        )
+        .unwrap()
+        .items[0]
+        .id
+        .clone();
+    let mine: Vec<_> = lines
+        .iter()
+        .filter(|l| l.resource_id.as_deref() == Some(&inst))
+        .collect();
+    assert_eq!(mine.len(), 31, "one line per day of March");
+    assert!(
+        mine.iter()
+            .all(|l| l.period_end == l.period_start.succ_opt().unwrap())
+    );
+    let total = e.cost_total("alibaba", &a.id, mar).unwrap();
+    let sum: rust_decimal::Decimal = lines.iter().map(|l| l.payable_amount).sum();
+    assert_eq!(total["CNY"], sum);
+}

@@ -46,8 +46,10 @@ pub struct GenConfig {
     pub objects_per_bucket: usize,
     /// IAM users per account.
     pub users_per_account: usize,
-    /// Months of monthly cost lines, ending with the anchor's month.
+    /// Months of cost lines, ending with the anchor's month.
     pub cost_months: usize,
+    /// One line per resource per month (default) or per day.
+    pub cost_granularity: Granularity,
     /// The "today" of the generated estate (creation dates and cost months
     /// are before it). Defaults to the first day of the current month, so
     /// the estate is stable within a month; set it for full determinism.
@@ -71,6 +73,7 @@ impl Default for GenConfig {
             objects_per_bucket: 5,
             users_per_account: 3,
             cost_months: 2,
+            cost_granularity: Granularity::Monthly,
             anchor: None,
         }
     }
@@ -196,7 +199,9 @@ fn money(rng: &mut ChaCha8Rng, lo_cents: i64, hi_cents: i64) -> Decimal {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn cost_line(
+fn push_costs(
+    costs: &mut Vec<CostLine>,
+    granularity: Granularity,
     rng: &mut ChaCha8Rng,
     month: NaiveDate,
     region: &str,
@@ -206,31 +211,46 @@ fn cost_line(
     cur: &str,
     (lo, hi): (i64, i64),
     tags: &Tags,
-) -> CostLine {
-    let list = money(rng, lo, hi);
-    let discount = if rng.random_bool(0.3) {
-        (list * Decimal::new(1, 1)).round_dp(2)
-    } else {
-        Decimal::ZERO
-    };
+) {
     let end = month
         .checked_add_months(chrono::Months::new(1))
         .unwrap_or(month);
-    CostLine {
-        period_start: month,
-        period_end: end,
-        granularity: Granularity::Monthly,
-        region: Some(region.into()),
-        resource_id: Some(resource.into()),
-        service_code: service.into(),
-        charge_type: charge,
-        list_amount: list,
-        discount,
-        payable_amount: list - discount,
-        currency: cur.into(),
-        usage_quantity: None,
-        usage_unit: None,
-        tags: tags.clone(),
+    let periods: Vec<(NaiveDate, NaiveDate)> = match granularity {
+        Granularity::Monthly => vec![(month, end)],
+        Granularity::Daily => month
+            .iter_days()
+            .take_while(|d| *d < end)
+            .filter_map(|d| d.succ_opt().map(|n| (d, n)))
+            .collect(),
+    };
+    let days = periods.len().max(1) as i64;
+    for (start, stop) in periods {
+        let (lo, hi) = match granularity {
+            Granularity::Monthly => (lo, hi),
+            Granularity::Daily => ((lo / days).max(1), (hi / days).max(2)),
+        };
+        let list = money(rng, lo, hi);
+        let discount = if rng.random_bool(0.3) {
+            (list * Decimal::new(1, 1)).round_dp(2)
+        } else {
+            Decimal::ZERO
+        };
+        costs.push(CostLine {
+            period_start: start,
+            period_end: stop,
+            granularity,
+            region: Some(region.into()),
+            resource_id: Some(resource.into()),
+            service_code: service.into(),
+            charge_type: charge,
+            list_amount: list,
+            discount,
+            payable_amount: list - discount,
+            currency: cur.into(),
+            usage_quantity: None,
+            usage_unit: None,
+            tags: tags.clone(),
+        });
     }
 }
 
@@ -298,7 +318,18 @@ fn gen_account(
     }
     let cur = currency(p);
     let name = format!("{p}-{a_n}");
-    let mut costs = Vec::new();
+    // Reserve the bill up front: growing a vector of 100k+ lines by doubling
+    // would briefly hold two copies.
+    let per_region = cfg.instances_per_region
+        + count(cfg.instances_per_region, cfg.volumes_per_instance)
+        + count(cfg.instances_per_region, cfg.public_ips_per_instance)
+        + count(1, cfg.buckets_per_region);
+    let lines_per_month = match cfg.cost_granularity {
+        Granularity::Monthly => 1,
+        Granularity::Daily => 31,
+    };
+    let mut costs =
+        Vec::with_capacity(per_region * cfg.regions * cfg.cost_months * lines_per_month);
     let months: Vec<NaiveDate> = (0..cfg.cost_months)
         .rev()
         .filter_map(|k| anchor.checked_sub_months(chrono::Months::new(k as u32)))
@@ -579,7 +610,9 @@ fn gen_region(
             },
         );
         for m in months {
-            costs.push(cost_line(
+            push_costs(
+                costs,
+                cfg.cost_granularity,
                 rng,
                 *m,
                 region,
@@ -588,8 +621,10 @@ fn gen_region(
                 charge,
                 cur,
                 (2_000, 80_000),
-                &inst.tags,
-            ));
+                // No tags on generated bill lines: a tag map costs ~0.6 KiB
+                // per line, which dominated the memory of large estates.
+                &Tags::new(),
+            );
         }
         ids.push((id.clone(), inst.zone.clone()));
         r.instances.insert(id, inst);
@@ -647,7 +682,9 @@ fn gen_region(
             },
         );
         for m in months {
-            costs.push(cost_line(
+            push_costs(
+                costs,
+                cfg.cost_granularity,
                 rng,
                 *m,
                 region,
@@ -657,7 +694,7 @@ fn gen_region(
                 cur,
                 (100, 5_000),
                 &Tags::new(),
-            ));
+            );
         }
     }
     // Public IPs.
@@ -694,7 +731,9 @@ fn gen_region(
             },
         );
         for m in months {
-            costs.push(cost_line(
+            push_costs(
+                costs,
+                cfg.cost_granularity,
                 rng,
                 *m,
                 region,
@@ -704,7 +743,7 @@ fn gen_region(
                 cur,
                 (100, 3_000),
                 &Tags::new(),
-            ));
+            );
         }
     }
     // Buckets.
@@ -734,7 +773,9 @@ fn gen_region(
             );
         }
         for m in months {
-            costs.push(cost_line(
+            push_costs(
+                costs,
+                cfg.cost_granularity,
                 rng,
                 *m,
                 region,
@@ -744,7 +785,7 @@ fn gen_region(
                 cur,
                 (10, 2_000),
                 &Tags::new(),
-            ));
+            );
         }
         r.buckets.insert(
             name.clone(),

@@ -304,6 +304,7 @@ pub struct AccountInfo {
 
 struct Inner {
     data: RwLock<EstateData>,
+    requests: std::sync::atomic::AtomicU64,
     id_fns: RwLock<HashMap<String, IdFn>>,
     clock: Clock,
 }
@@ -353,6 +354,7 @@ impl Estate {
         Estate {
             inner: Arc::new(Inner {
                 data: RwLock::new(data),
+                requests: std::sync::atomic::AtomicU64::new(0),
                 id_fns: RwLock::new(HashMap::new()),
                 clock,
             }),
@@ -503,10 +505,16 @@ impl Estate {
         f(&mut IdRng::new(d.seed, counter))
     }
 
-    /// A fresh id for a request (request ids in responses), deterministic.
+    /// A fresh request id (UUID) for responses: deterministic from the seed
+    /// and the number of request ids drawn so far, on a stream of its own so
+    /// that reads never shift the ids of resources created later.
     pub fn request_id(&self) -> String {
-        let mut d = self.inner.data.write();
-        self.next_with(&mut d, |r| r.uuid())
+        let n = self
+            .inner
+            .requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let seed = self.inner.data.read().seed;
+        IdRng::new(seed ^ 0x0052_4551_5545_5354, n).uuid()
     }
 
     // ----- accounts, regions, auth -----
