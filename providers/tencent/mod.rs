@@ -29,10 +29,12 @@
 //! * [`compute`], [`network`], [`storage`], [`iam`], [`billing`]: wire types
 //!   of every API the provider calls (field names from the vendor's Python
 //!   SDK models), native → normalized state mapping, conversions into the
-//!   normalized model, and request-parameter builders;
+//!   normalized model, request-parameter builders, and the `Compute`,
+//!   `Network`, `Storage`, `Iam` and `Billing` implementations;
 //! * [`wire`]: lenient scalars, times, tags and money shared by the above.
 //!
-//! The trait implementations live in `service/`. See `docs/providers/tencent.md`.
+//! Each service file ends with its trait implementation on
+//! [`TencentProvider`]. See `docs/providers/tencent.md`.
 
 pub mod billing;
 pub mod client;
@@ -41,7 +43,6 @@ pub mod config;
 pub mod creds;
 pub mod iam;
 pub mod network;
-mod service;
 pub mod sign;
 pub mod storage;
 pub mod wire;
