@@ -933,3 +933,88 @@ async fn server_errors_are_retried() {
     assert!(errors > 0, "the sim never failed a request");
     env.sim.shutdown().await;
 }
+
+/// When `DescribeRegions` keeps failing, `regions()` falls back to the
+/// static list, still filtered by the account's include globs.
+#[tokio::test]
+async fn regions_fall_back_to_the_static_list() {
+    let env = start(35, 1).await;
+    let mut account = env.account.clone();
+    account.transport.max_attempts = Some(2);
+    let p = connect(&account).await;
+    env.sim
+        .faults()
+        .add(FaultRule::new("tencent", "DescribeRegions").error_rate(1.0));
+    let got: BTreeSet<String> = p
+        .regions()
+        .await
+        .expect("fallback regions")
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let include = &env.sim.accounts("tencent")[0].regions;
+    let want: BTreeSet<String> = multicloud::tencent::config::FALLBACK_REGIONS
+        .iter()
+        .map(|r| r.to_string())
+        .filter(|r| include.contains(r))
+        .collect();
+    assert!(!want.is_empty(), "the sim's regions are public region ids");
+    assert_eq!(got, want);
+    let failed = env
+        .sim
+        .requests()
+        .filter(|e| e.action == "DescribeRegions" && e.fault == Some(FaultKind::ServerError))
+        .len();
+    assert_eq!(failed, 2, "DescribeRegions tried (max_attempts = 2)");
+    // The fallback is not cached: once the API answers, its list is used.
+    env.sim.faults().clear();
+    let got: BTreeSet<String> = p
+        .regions()
+        .await
+        .expect("regions")
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(got, include.iter().cloned().collect::<BTreeSet<_>>());
+    env.sim.shutdown().await;
+}
+
+/// `options.endpoint_style = "regional"` sends API calls to
+/// `{service}.{region}.tencentcloudapi.com`.
+#[tokio::test]
+async fn regional_endpoints() {
+    let env = start(36, 2).await;
+    let mut account = env.account.clone();
+    account
+        .options
+        .insert("endpoint_style".into(), "regional".into());
+    let p = connect(&account).await;
+    let s = scope(&*p, &env.sim).await;
+    env.sim.requests().clear();
+    let n: Vec<_> = p
+        .compute()
+        .expect("compute")
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            ..ListInstances::default()
+        })
+        .try_collect()
+        .await
+        .expect("instances");
+    assert_eq!(
+        n.len(),
+        behaviour::estate_instance_count(&env.sim, &s.provider, &s.account, &s.region)
+    );
+    let hosts: BTreeSet<String> = env
+        .sim
+        .requests()
+        .filter(|e| e.action == "DescribeInstances")
+        .into_iter()
+        .map(|e| e.host)
+        .collect();
+    assert_eq!(
+        hosts,
+        BTreeSet::from([format!("cvm.{}.tencentcloudapi.com", s.region)])
+    );
+    env.sim.shutdown().await;
+}
