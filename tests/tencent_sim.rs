@@ -1018,3 +1018,40 @@ async fn regional_endpoints() {
     );
     env.sim.shutdown().await;
 }
+
+/// More ids than one call takes (100) are asked for in several calls.
+#[tokio::test]
+async fn more_than_a_hundred_ids() {
+    let env = start(37, 105).await;
+    let p = connect(&env.account).await;
+    let s = scope(&*p, &env.sim).await;
+    let c = p.compute().expect("compute");
+    let all: Vec<_> = c
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            ..ListInstances::default()
+        })
+        .try_collect()
+        .await
+        .expect("all");
+    assert!(all.len() > 100, "{}", all.len());
+    env.sim.requests().clear();
+    let ids: Vec<String> = all.iter().map(|i| i.id.clone()).collect();
+    let by_id: Vec<_> = c
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            ids: ids.clone(),
+            ..ListInstances::default()
+        })
+        .try_collect()
+        .await
+        .expect("by ids");
+    let got: BTreeSet<_> = by_id.iter().map(|i| i.id.clone()).collect();
+    assert_eq!(got, ids.into_iter().collect::<BTreeSet<_>>());
+    let calls = env
+        .sim
+        .requests()
+        .filter(|e| e.action == "DescribeInstances");
+    assert_eq!(calls.len(), 2, "two calls of at most 100 ids");
+    env.sim.shutdown().await;
+}

@@ -1000,14 +1000,18 @@ impl TencentProvider {
 impl Compute for TencentProvider {
     fn instances<'a>(&'a self, q: &'a ListInstances) -> ResultStream<'a, Instance> {
         let region = q.region.as_str();
-        self.offset_list::<DescribeInstancesResponse, _, _, _>(
-            "cvm",
-            "DescribeInstances",
-            Some(region),
-            page_size(q.page_size, MAX_LIMIT),
-            move |offset, _| Ok(describe_instances_params(q, offset)),
-            move |i| Ok(instance_from_wire(region, &i)),
-        )
+        let size = page_size(q.page_size, MAX_LIMIT);
+        let parts = super::id_chunks(q, &q.ids, |p, ids| p.ids = ids);
+        self.chunked(parts, move |part| {
+            self.offset_list::<DescribeInstancesResponse, _, _, _>(
+                "cvm",
+                "DescribeInstances",
+                Some(region),
+                size,
+                move |offset, _| Ok(describe_instances_params(&part, offset)),
+                move |i| Ok(instance_from_wire(region, &i)),
+            )
+        })
     }
 
     async fn instance(&self, region: &str, id: &str) -> Result<Instance> {
@@ -1103,14 +1107,18 @@ impl Compute for TencentProvider {
 
     fn volumes<'a>(&'a self, q: &'a ListVolumes) -> ResultStream<'a, Volume> {
         let region = q.region.as_str();
-        self.offset_list::<DescribeDisksResponse, _, _, _>(
-            "cbs",
-            "DescribeDisks",
-            Some(region),
-            page_size(q.page_size, MAX_LIMIT),
-            move |offset, _| Ok(describe_disks_params(q, offset)),
-            move |d| Ok(volume_from_wire(region, &d)),
-        )
+        let size = page_size(q.page_size, MAX_LIMIT);
+        let parts = super::id_chunks(q, &q.ids, |p, ids| p.ids = ids);
+        self.chunked(parts, move |part| {
+            self.offset_list::<DescribeDisksResponse, _, _, _>(
+                "cbs",
+                "DescribeDisks",
+                Some(region),
+                size,
+                move |offset, _| Ok(describe_disks_params(&part, offset)),
+                move |d| Ok(volume_from_wire(region, &d)),
+            )
+        })
     }
 
     async fn volume(&self, region: &str, id: &str) -> Result<Volume> {
@@ -1200,14 +1208,18 @@ impl Compute for TencentProvider {
 
     fn images<'a>(&'a self, q: &'a ListImages) -> ResultStream<'a, Image> {
         let region = q.region.as_str();
-        self.offset_list::<DescribeImagesResponse, _, _, _>(
-            "cvm",
-            "DescribeImages",
-            Some(region),
-            page_size(q.page_size, MAX_LIMIT),
-            move |offset, _| Ok(describe_images_params(q, offset)),
-            move |i| Ok(image_from_wire(region, &i)),
-        )
+        let size = page_size(q.page_size, MAX_LIMIT);
+        let parts = super::id_chunks(q, &q.ids, |p, ids| p.ids = ids);
+        self.chunked(parts, move |part| {
+            self.offset_list::<DescribeImagesResponse, _, _, _>(
+                "cvm",
+                "DescribeImages",
+                Some(region),
+                size,
+                move |offset, _| Ok(describe_images_params(&part, offset)),
+                move |i| Ok(image_from_wire(region, &i)),
+            )
+        })
     }
 
     fn instance_types<'a>(&'a self, region: &'a str) -> ResultStream<'a, InstanceType> {

@@ -77,6 +77,29 @@ pub const PAGE_CONCURRENCY: usize = 4;
 /// (`DescribeRegions`, STS) when the account names none.
 pub const DEFAULT_REGION: &str = "ap-guangzhou";
 
+/// Most ids one Describe call takes (`InstanceIds`, `DiskIds`, `ImageIds`,
+/// `VpcIds`, `SubnetIds`, `SecurityGroupIds`, `AddressIds`: 100 each).
+pub const MAX_IDS: usize = 100;
+
+/// `q` split so that each part names at most [`MAX_IDS`] ids (`q` itself
+/// when it names no more).
+pub(crate) fn id_chunks<Q: Clone>(
+    q: &Q,
+    ids: &[String],
+    with: impl Fn(&mut Q, Vec<String>),
+) -> Vec<Q> {
+    if ids.len() <= MAX_IDS {
+        return vec![q.clone()];
+    }
+    ids.chunks(MAX_IDS)
+        .map(|c| {
+            let mut part = q.clone();
+            with(&mut part, c.to_vec());
+            part
+        })
+        .collect()
+}
+
 /// What the provider implements: every operation of the five traits.
 pub const CAPABILITIES: Capabilities = Capabilities::all();
 
@@ -260,6 +283,17 @@ impl TencentProvider {
         })
     }
 
+    /// One lazy list per part (see [`id_chunks`]), one after the other.
+    pub(crate) fn chunked<'a, Q, T, L>(&'a self, parts: Vec<Q>, list: L) -> ResultStream<'a, T>
+    where
+        Q: Send + 'a,
+        T: Send + 'a,
+        L: Fn(Q) -> ResultStream<'a, T> + Send + 'a,
+    {
+        use futures::StreamExt;
+        futures::stream::iter(parts).map(list).flatten().boxed()
+    }
+
     /// A lazy Page/Rp list (CAM): `params(page, rp)` with pages from 1.
     pub(crate) fn page_list<'a, R, T, P, M>(
         &'a self,
@@ -433,5 +467,42 @@ impl Provider for TencentProvider {
 
     fn iam(&self) -> Option<&dyn Iam> {
         Some(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ListInstances;
+
+    #[test]
+    fn ids_are_split_by_the_hundred() {
+        let q = ListInstances {
+            region: "ap-guangzhou".into(),
+            ids: (0..250).map(|i| format!("ins-{i}")).collect(),
+            ..ListInstances::default()
+        };
+        let parts = id_chunks(&q, &q.ids, |p, ids| p.ids = ids);
+        assert_eq!(
+            parts.iter().map(|p| p.ids.len()).collect::<Vec<_>>(),
+            vec![100, 100, 50]
+        );
+        assert!(parts.iter().all(|p| p.region == "ap-guangzhou"));
+        assert_eq!(parts[2].ids[0], "ins-200");
+        let few = ListInstances::default();
+        assert_eq!(id_chunks(&few, &few.ids, |p, ids| p.ids = ids), vec![few]);
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let mut a = AccountConfig::new("dbg", ProviderKind::Tencent);
+        a.credentials = crate::config::CredentialConfig::with_static("AKIDdbg", "very-secret-key");
+        let p = TencentProvider::builder(a).build().unwrap();
+        let d = format!("{p:?}");
+        assert!(d.contains("dbg"), "{d}");
+        assert!(!d.contains("very-secret-key"), "{d}");
+        assert_eq!(p.capabilities(), &Capabilities::all());
+        let want = config::region_from_env().unwrap_or_else(|| DEFAULT_REGION.to_string());
+        assert_eq!(p.default_region(), want);
     }
 }

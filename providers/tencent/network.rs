@@ -992,14 +992,18 @@ impl TencentProvider {
 impl Network for TencentProvider {
     fn vpcs<'a>(&'a self, q: &'a ListNetwork) -> ResultStream<'a, Vpc> {
         let region = q.region.as_str();
-        self.offset_list::<DescribeVpcsResponse, _, _, _>(
-            "vpc",
-            "DescribeVpcs",
-            Some(region),
-            page_size(q.page_size, MAX_LIMIT),
-            move |offset, _| Ok(describe_vpcs_params(q, offset)),
-            move |v| Ok(vpc_from_wire(region, &v)),
-        )
+        let size = page_size(q.page_size, MAX_LIMIT);
+        let parts = super::id_chunks(q, &q.ids, |p, ids| p.ids = ids);
+        self.chunked(parts, move |part| {
+            self.offset_list::<DescribeVpcsResponse, _, _, _>(
+                "vpc",
+                "DescribeVpcs",
+                Some(region),
+                size,
+                move |offset, _| Ok(describe_vpcs_params(&part, offset)),
+                move |v| Ok(vpc_from_wire(region, &v)),
+            )
+        })
     }
 
     async fn create_vpc(&self, spec: &VpcSpec) -> Result<Vpc> {
@@ -1040,14 +1044,18 @@ impl Network for TencentProvider {
 
     fn subnets<'a>(&'a self, q: &'a ListNetwork) -> ResultStream<'a, Subnet> {
         let region = q.region.as_str();
-        self.offset_list::<DescribeSubnetsResponse, _, _, _>(
-            "vpc",
-            "DescribeSubnets",
-            Some(region),
-            page_size(q.page_size, MAX_LIMIT),
-            move |offset, _| Ok(describe_subnets_params(q, offset)),
-            move |s| Ok(subnet_from_wire(region, &s)),
-        )
+        let size = page_size(q.page_size, MAX_LIMIT);
+        let parts = super::id_chunks(q, &q.ids, |p, ids| p.ids = ids);
+        self.chunked(parts, move |part| {
+            self.offset_list::<DescribeSubnetsResponse, _, _, _>(
+                "vpc",
+                "DescribeSubnets",
+                Some(region),
+                size,
+                move |offset, _| Ok(describe_subnets_params(&part, offset)),
+                move |s| Ok(subnet_from_wire(region, &s)),
+            )
+        })
     }
 
     async fn create_subnet(&self, spec: &SubnetSpec) -> Result<Subnet> {
@@ -1089,14 +1097,18 @@ impl Network for TencentProvider {
 
     fn security_groups<'a>(&'a self, q: &'a ListNetwork) -> ResultStream<'a, SecurityGroup> {
         let region = q.region.as_str();
-        self.offset_list::<DescribeSecurityGroupsResponse, _, _, _>(
-            "vpc",
-            "DescribeSecurityGroups",
-            Some(region),
-            page_size(q.page_size, MAX_LIMIT),
-            move |offset, _| Ok(describe_security_groups_params(q, offset)),
-            move |g| Ok(security_group_from_wire(region, &g, None)),
-        )
+        let size = page_size(q.page_size, MAX_LIMIT);
+        let parts = super::id_chunks(q, &q.ids, |p, ids| p.ids = ids);
+        self.chunked(parts, move |part| {
+            self.offset_list::<DescribeSecurityGroupsResponse, _, _, _>(
+                "vpc",
+                "DescribeSecurityGroups",
+                Some(region),
+                size,
+                move |offset, _| Ok(describe_security_groups_params(&part, offset)),
+                move |g| Ok(security_group_from_wire(region, &g, None)),
+            )
+        })
         .map(move |r| async move { self.with_rules(r?).await })
         .buffered(super::PAGE_CONCURRENCY)
         .boxed()
@@ -1196,14 +1208,18 @@ impl Network for TencentProvider {
 
     fn public_ips<'a>(&'a self, q: &'a ListNetwork) -> ResultStream<'a, PublicIp> {
         let region = q.region.as_str();
-        self.offset_list::<DescribeAddressesResponse, _, _, _>(
-            "vpc",
-            "DescribeAddresses",
-            Some(region),
-            page_size(q.page_size, MAX_LIMIT),
-            move |offset, _| Ok(describe_addresses_params(q, offset)),
-            move |a| Ok(public_ip_from_wire(region, &a)),
-        )
+        let size = page_size(q.page_size, MAX_LIMIT);
+        let parts = super::id_chunks(q, &q.ids, |p, ids| p.ids = ids);
+        self.chunked(parts, move |part| {
+            self.offset_list::<DescribeAddressesResponse, _, _, _>(
+                "vpc",
+                "DescribeAddresses",
+                Some(region),
+                size,
+                move |offset, _| Ok(describe_addresses_params(&part, offset)),
+                move |a| Ok(public_ip_from_wire(region, &a)),
+            )
+        })
     }
 
     async fn allocate_public_ip(&self, spec: &PublicIpSpec) -> Result<PublicIp> {
