@@ -695,16 +695,22 @@ impl TencentProvider {
         Err(Error::not_found(format!("CAM group `{name}` not found")).with_provider("tencent"))
     }
 
-    fn user_policies(&self, uin: u64) -> ResultStream<'_, PolicyRef> {
+    /// Policies of a user: `direct_only` asks `AttachType` 1 (attached to
+    /// the user itself), else 0 (also those inherited from its groups).
+    fn user_policies(&self, uin: u64, direct_only: bool) -> ResultStream<'_, PolicyRef> {
         self.page_list::<ListAttachedUserAllPoliciesResponse, _, _, _>(
             "cam",
             "ListAttachedUserAllPolicies",
             MAX_RP,
             move |page, rp| {
-                Ok(with_rp(
+                let mut p = with_rp(
                     list_attached_user_all_policies_params(uin, u64::from(page)),
                     rp,
-                ))
+                );
+                if direct_only {
+                    p["AttachType"] = json!(1);
+                }
+                Ok(p)
             },
             |p| Ok(policy_ref_from_user_policy(&p)),
         )
@@ -750,7 +756,8 @@ impl Iam for TencentProvider {
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e),
         };
-        let policies: Vec<PolicyRef> = self.user_policies(uin).try_collect().await?;
+        // Group-inherited policies do not block the delete: direct ones only.
+        let policies: Vec<PolicyRef> = self.user_policies(uin, true).try_collect().await?;
         let keys: Vec<AccessKeyInfo> = self.access_keys(name).try_collect().await?;
         if !opts.cleanup && (!policies.is_empty() || !keys.is_empty()) {
             return Err(Error::new(
@@ -830,7 +837,7 @@ impl Iam for TencentProvider {
         match principal {
             Principal::User(name) => futures::stream::once(self.user_uin(name))
                 .map(move |r| match r {
-                    Ok(uin) => self.user_policies(uin),
+                    Ok(uin) => self.user_policies(uin, false),
                     Err(e) => futures::stream::iter([Err(e)]).boxed(),
                 })
                 .flatten()
