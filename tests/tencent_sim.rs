@@ -1055,3 +1055,65 @@ async fn more_than_a_hundred_ids() {
     assert_eq!(calls.len(), 2, "two calls of at most 100 ids");
     env.sim.shutdown().await;
 }
+
+/// `StopOptions` become `StopType` and `StoppedMode`; a stopped instance
+/// reports whether it stopped charging.
+#[tokio::test]
+async fn stop_options_reach_the_api() {
+    use multicloud::model::{InstanceState, StopOptions};
+    let env = start(38, 3).await;
+    env.sim.estate().set_timings(behaviour::fast_timings());
+    let p = connect(&env.account).await;
+    let s = scope(&*p, &env.sim).await;
+    let c = p.compute().expect("compute");
+    let running: Vec<_> = c
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            ..ListInstances::default()
+        })
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("list")
+        .into_iter()
+        .filter(|i| i.state == InstanceState::Running)
+        .collect();
+    assert!(running.len() >= 2, "need two running instances");
+    let w = behaviour::wait_opts();
+    c.stop_instance(
+        &s.region,
+        &running[0].id,
+        StopOptions {
+            force: true,
+            stop_charging: true,
+        },
+    )
+    .await
+    .expect("hard stop");
+    c.stop_instance(&s.region, &running[1].id, StopOptions::default())
+        .await
+        .expect("soft stop");
+    let a = c
+        .wait_until_instance(&s.region, &running[0].id, InstanceState::Stopped, w)
+        .await
+        .expect("stopped")
+        .expect("still there");
+    assert_eq!(a.stopped_charging, Some(true));
+    let b = c
+        .wait_until_instance(&s.region, &running[1].id, InstanceState::Stopped, w)
+        .await
+        .expect("stopped")
+        .expect("still there");
+    assert_eq!(b.stopped_charging, Some(false));
+    let bodies: Vec<serde_json::Value> = env
+        .sim
+        .requests()
+        .filter(|e| e.action == "StopInstances")
+        .iter()
+        .map(|e| serde_json::from_slice(&e.body).expect("json"))
+        .collect();
+    assert_eq!(bodies[0]["StopType"], "HARD");
+    assert_eq!(bodies[0]["StoppedMode"], "STOP_CHARGING");
+    assert_eq!(bodies[1]["StopType"], "SOFT");
+    assert_eq!(bodies[1]["StoppedMode"], "KEEP_CHARGING");
+    env.sim.shutdown().await;
+}

@@ -788,13 +788,14 @@ pub fn start_instances_params(ids: &[&str]) -> Value {
 }
 
 /// `StopInstances` parameters: `StopType` `HARD` when forced, else
-/// `SOFT_FIRST` (soft, then hard if the guest does not stop);
+/// `SOFT` (a guest shutdown that never turns into a forced one: `SOFT_FIRST`
+/// would fall back to a hard stop, which is what `force` asks for);
 /// `StoppedMode` `STOP_CHARGING` when asked (pay-as-you-go instances only),
 /// else `KEEP_CHARGING`.
 pub fn stop_instances_params(ids: &[&str], opts: StopOptions) -> Value {
     json!({
         "InstanceIds": ids,
-        "StopType": if opts.force { "HARD" } else { "SOFT_FIRST" },
+        "StopType": if opts.force { "HARD" } else { "SOFT" },
         "StoppedMode": if opts.stop_charging { "STOP_CHARGING" } else { "KEEP_CHARGING" },
     })
 }
@@ -1440,7 +1441,7 @@ mod tests {
         );
         assert_eq!(
             stop_instances_params(&["ins-1"], StopOptions::default()),
-            json!({"InstanceIds": ["ins-1"], "StopType": "SOFT_FIRST", "StoppedMode": "KEEP_CHARGING"})
+            json!({"InstanceIds": ["ins-1"], "StopType": "SOFT", "StoppedMode": "KEEP_CHARGING"})
         );
         assert_eq!(
             start_instances_params(&["a"]),
