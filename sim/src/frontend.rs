@@ -241,7 +241,9 @@ pub trait Frontend: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// Install vendor id styles and the like into the estate (called once at start).
+    /// Install vendor id styles and the like into the estate (called once at
+    /// start, before a generated estate is populated, so generated ids follow
+    /// the vendor's style too).
     fn setup(&self, estate: &Estate) {
         let _ = estate;
     }

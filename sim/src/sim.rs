@@ -228,8 +228,19 @@ impl SimBuilder {
     pub async fn start(self) -> Result<SimHandle, SimError> {
         let seed = self.gen_cfg.seed;
         let estate = match (self.estate, &self.estate_file) {
-            (Some(e), _) => e,
-            (None, Some(p)) => Estate::load(p)?,
+            (Some(e), _) => {
+                for f in &self.frontends {
+                    f.setup(&e);
+                }
+                e
+            }
+            (None, Some(p)) => {
+                let e = Estate::load(p)?;
+                for f in &self.frontends {
+                    f.setup(&e);
+                }
+                e
+            }
             (None, None) => {
                 let e = Estate::empty(seed);
                 for f in &self.frontends {
@@ -254,9 +265,6 @@ impl SimBuilder {
                 e
             }
         };
-        for f in &self.frontends {
-            f.setup(&estate);
-        }
         if let Some(t) = self.timings {
             estate.set_timings(t);
         }

@@ -124,7 +124,12 @@ fn run_and_signal(signal: &str, extra: &[&str]) {
 
 #[test]
 fn serve_prints_config_and_exits_cleanly_on_sigint() {
-    run_and_signal("-INT", &[]);
+    let cfg = concat!(env!("CARGO_MANIFEST_DIR"), "/faults.example.toml");
+    let parsed =
+        multicloud_sim::FaultConfig::from_toml(&std::fs::read_to_string(cfg).unwrap()).unwrap();
+    assert_eq!(parsed.rules.len(), 4);
+    assert_eq!(parsed.timings.map(|t| t.create_ms), Some(500));
+    run_and_signal("-INT", &["--config", cfg]);
 }
 
 #[test]

@@ -30,11 +30,11 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 
 pub use compute::{NewInstance, NewVolume};
-pub use generate::{GenConfig, default_regions, default_zones};
+pub use generate::{GenConfig, currency, default_regions, default_zones};
 pub use iam::NewIamUser;
 pub use model::*;
 pub use network::{NewPublicIp, NewSecurityGroup, NewSubnet, NewVpc};
-pub use storage::{ListObjectsQuery, ObjectListing, PutObject};
+pub use storage::{BucketInfo, ListObjectsQuery, ObjectListing, PutObject};
 
 use crate::clock::Clock;
 use ids::{IdFn, IdRng, default_id_fn};
