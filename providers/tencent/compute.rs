@@ -932,8 +932,10 @@ pub(crate) fn ok_if_missing(r: Result<()>) -> Result<()> {
 }
 
 /// Retry `get` while it says NotFound, a bounded number of times (the
-/// resource a create just made may not be listed yet).
-pub(crate) async fn visible<T, F, Fut>(mut get: F) -> Result<T>
+/// resource a create just made may not be listed yet). When it never shows,
+/// the error says the create succeeded (`Unavailable`, with the new id), so
+/// the caller does not take it for a failed create.
+pub(crate) async fn visible<T, F, Fut>(created: &str, mut get: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
@@ -944,6 +946,15 @@ where
         match get().await {
             Err(e) if e.kind() == ErrorKind::NotFound && tries < CREATE_VISIBILITY_TRIES => {
                 tokio::time::sleep(CREATE_VISIBILITY_PAUSE * tries).await;
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(Error::new(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "`{created}` was created but is not listed yet; look it up again later"
+                    ),
+                )
+                .with_context_defaults(e.context()));
             }
             other => return other,
         }
@@ -1044,7 +1055,7 @@ impl Compute for TencentProvider {
             .first()
             .cloned()
             .ok_or_else(|| Error::decode("RunInstances returned no InstanceId"))?;
-        visible(|| self.instance(region, &id)).await
+        visible(&id, || self.instance(region, &id)).await
     }
 
     async fn start_instance(&self, region: &str, id: &str) -> Result<()> {
@@ -1161,7 +1172,7 @@ impl Compute for TencentProvider {
             .first()
             .cloned()
             .ok_or_else(|| Error::decode("CreateDisks returned no DiskId"))?;
-        visible(|| self.volume(region, &id)).await
+        visible(&id, || self.volume(region, &id)).await
     }
 
     async fn attach_volume(&self, region: &str, volume_id: &str, instance_id: &str) -> Result<()> {
@@ -1251,6 +1262,27 @@ impl Compute for TencentProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn visible_retries_then_says_created() {
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        let r: Result<u32> = visible("ins-1", || async {
+            let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if n < 3 {
+                Err(Error::not_found("not yet"))
+            } else {
+                Ok(n)
+            }
+        })
+        .await;
+        assert_eq!(r.unwrap(), 3);
+        let r: Result<u32> = visible("ins-2", || async { Err(Error::not_found("never")) }).await;
+        let e = r.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        assert!(e.message().contains("ins-2"));
+        let r: Result<u32> = visible("x", || async { Err(Error::invalid_argument("bad")) }).await;
+        assert_eq!(r.unwrap_err().kind(), ErrorKind::InvalidArgument);
+    }
 
     #[test]
     fn every_documented_instance_state() {

@@ -742,7 +742,7 @@ impl Iam for TencentProvider {
             .cam("AddUser", add_user_params(spec), CallKind::Write)
             .await
         {
-            Ok(_) => visible(|| self.user(&spec.name)).await,
+            Ok(_) => visible(&spec.name, || self.user(&spec.name)).await,
             Err(e) if matches!(e.kind(), ErrorKind::Unavailable | ErrorKind::Timeout) => {
                 self.user(&spec.name).await.map_err(|_| e)
             }

@@ -1239,7 +1239,7 @@ impl Network for TencentProvider {
             .first()
             .cloned()
             .ok_or_else(|| Error::decode("AllocateAddresses returned no AddressId"))?;
-        visible(|| self.public_ip(&spec.region, &id)).await
+        visible(&id, || self.public_ip(&spec.region, &id)).await
     }
 
     async fn associate_public_ip(
