@@ -1189,3 +1189,56 @@ async fn unusual_object_keys() {
     st.delete_bucket("keys").await.expect("delete bucket");
     env.sim.shutdown().await;
 }
+
+/// COS `SlowDown` (HTTP 503) is a throttle: a burst of PUTs (mutating, but
+/// not processed when throttled) and GETs still succeeds.
+#[tokio::test]
+async fn cos_slow_down_is_retried() {
+    use multicloud::model::GetOptions;
+    let env = start(40, 1).await;
+    let p = connect(&env.account).await;
+    let s = scope(&*p, &env.sim).await;
+    let st = p.storage().expect("storage");
+    st.create_bucket(&multicloud::model::BucketSpec {
+        name: "slow".into(),
+        region: s.region.clone(),
+        storage_class: None,
+    })
+    .await
+    .expect("bucket");
+    env.sim.requests().clear();
+    env.sim
+        .faults()
+        .add(FaultRule::new("tencent*", "*Object").rate_limit(5.0, 1));
+    for n in 0..4 {
+        let k = format!("k{n}");
+        st.put_object(
+            "slow",
+            &k,
+            bytes::Bytes::from_static(b"v").into(),
+            &Default::default(),
+        )
+        .await
+        .expect("put under throttling");
+        st.get_object("slow", &k, &GetOptions::default())
+            .await
+            .expect("get under throttling")
+            .collect()
+            .await
+            .expect("body");
+    }
+    let throttled = env
+        .sim
+        .requests()
+        .filter(|e| e.fault == Some(FaultKind::Throttled))
+        .len();
+    env.sim.faults().clear();
+    assert!(throttled > 0, "the sim never throttled COS");
+    for n in 0..4 {
+        st.delete_object("slow", &format!("k{n}"))
+            .await
+            .expect("delete");
+    }
+    st.delete_bucket("slow").await.expect("delete bucket");
+    env.sim.shutdown().await;
+}
