@@ -33,12 +33,13 @@ impl Cloud {
                 account.name
             )));
         }
-        // Providers add their arm here as they land, e.g.
-        // `#[cfg(feature = "tencent")] ProviderKind::Tencent => crate::tencent::connect(account).await,`
+        // One arm per provider, compiled in by its feature.
         #[allow(unreachable_patterns, clippy::match_single_binding)]
         match kind {
             #[cfg(feature = "alibaba")]
             ProviderKind::Alibaba => crate::alibaba::connect(account).await,
+            #[cfg(feature = "tencent")]
+            ProviderKind::Tencent => crate::tencent::connect(account).await,
             #[cfg(feature = "aws")]
             ProviderKind::Aws => crate::aws::connect(account).await,
             _ => Err(Error::config(format!(

@@ -5,14 +5,18 @@
 //! `DescribeBillResourceSummary` report amounts as decimal strings in yuan.
 //! Field names follow `tencentcloud-sdk-python-billing` `models.py`.
 
+use async_trait::async_trait;
 use chrono::{Datelike, NaiveDate};
+use futures::StreamExt;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::TencentProvider;
 use super::wire::{Loose, cents_to_yuan, non_empty, null_default, parse_decimal, parse_time};
 use crate::error::{Error, Result};
 use crate::model::{Balance, ChargeType, CostLine, CostQuery, ProviderKind, Tags, Timestamp};
+use crate::traits::{Billing, ResultStream};
 
 /// Largest page of `DescribeBillDetail`.
 pub const BILL_DETAIL_MAX_LIMIT: u32 = 300;
@@ -481,6 +485,62 @@ super::wire::offset_page!(
     total,
     resource_summary_set
 );
+
+// ---------------------------------------------------------------------------
+// The trait implementation
+// ---------------------------------------------------------------------------
+
+// `Billing` over the Billing API (`DescribeAccountBalance`,
+// `DescribeBillDetail`).
+
+#[async_trait]
+impl Billing for TencentProvider {
+    async fn balance(&self) -> Result<Option<Balance>> {
+        let r: DescribeAccountBalanceResponse = self
+            .read(
+                "billing",
+                "DescribeAccountBalance",
+                None,
+                describe_account_balance_params(),
+            )
+            .await?;
+        Ok(Some(balance_from_wire(
+            &r,
+            &self.currency,
+            chrono::Utc::now(),
+        )?))
+    }
+
+    fn cost_lines<'a>(&'a self, q: &'a CostQuery) -> ResultStream<'a, CostLine> {
+        let months = months_in(q);
+        futures::stream::iter(months)
+            .map(move |month| {
+                self.offset_list::<DescribeBillDetailResponse, _, _, _>(
+                    "billing",
+                    "DescribeBillDetail",
+                    None,
+                    BILL_DETAIL_MAX_LIMIT,
+                    move |offset, limit| {
+                        let mut p = describe_bill_detail_params(&month, offset, None);
+                        p["Limit"] = serde_json::json!(limit);
+                        Ok(p)
+                    },
+                    move |d| cost_line_from_detail(&d, q, &self.currency),
+                )
+            })
+            .flatten()
+            // Keep the lines that overlap the query's period (bills are
+            // fetched by whole month).
+            .filter(move |r| {
+                let keep = match r {
+                    Ok(l) => l.period_end > q.start && l.period_start < q.end,
+                    Err(_) => true,
+                };
+                futures::future::ready(keep)
+            })
+            .boxed()
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -7,10 +7,23 @@
 //! [`classify`]. COS answers with an HTTP status and an XML `<Error>` body,
 //! parsed by [`parse_cos_error`] and classified by [`classify_cos`].
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::config::{Credentials, Endpoints, host_of};
+use super::sign::{
+    CosSignRequest, Tc3Common, build_api_request, cos_encode, cos_encode_path, cos_sign,
+    cos_sign_window, cos_signable_headers,
+};
+use crate::credentials::CredentialProvider;
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::ProviderKind;
+use crate::transport::{
+    CallMeta, Classifier, Failure, Outcome, Response, ResponseView, StreamingResponse, Transport,
+    kind_for_status, request_id_from_headers,
+};
 
 /// The provider name written into every error's context.
 pub const PROVIDER: &str = "tencent";
@@ -343,6 +356,414 @@ pub fn parse_cos_error(status: u16, header_request_id: Option<&str>, body: &[u8]
     e
 }
 
+// ---------------------------------------------------------------------------
+// The HTTP client: signing, sending, classifying, decoding
+// ---------------------------------------------------------------------------
+
+/// How a call may be retried, and whether read-only mode refuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// A read: safe to retry.
+    Read,
+    /// A mutation safe to repeat: a create carrying a `ClientToken`, a
+    /// delete, a PUT by name.
+    Idempotent,
+    /// A mutation retried only when the failure proves it was not processed.
+    Write,
+}
+
+impl CallKind {
+    fn meta(self, service: &'static str, action: &'static str, region: Option<&str>) -> CallMeta {
+        let mut meta = match self {
+            CallKind::Read => CallMeta::read(ProviderKind::Tencent, service, action),
+            CallKind::Idempotent => {
+                CallMeta::write(ProviderKind::Tencent, service, action).idempotent()
+            }
+            CallKind::Write => CallMeta::write(ProviderKind::Tencent, service, action),
+        };
+        if let Some(r) = region.filter(|r| !r.is_empty()) {
+            meta = meta.with_region(r);
+        }
+        meta
+    }
+}
+
+/// The API 3.0 classifier: an HTTP 200 carrying `Response.Error` is a
+/// failure of the kind [`classify`] gives (throttles retried, with
+/// `not_processed` set); a non-2xx status or a body that is not the JSON
+/// envelope is `Unavailable` for 5xx and non-JSON bodies (gateways answer
+/// with HTML), else the status's kind.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiClassifier;
+
+impl Classifier for ApiClassifier {
+    fn classify(&self, r: &ResponseView<'_>) -> Outcome {
+        let header_id = request_id_from_headers(r.headers);
+        let with_id = |mut e: Error| {
+            if let Some(id) = &header_id {
+                if e.request_id().is_none() {
+                    e = e.with_request_id(id.clone());
+                }
+            }
+            e
+        };
+        if !r.status.is_success() {
+            let kind = if r.status.is_server_error() {
+                ErrorKind::Unavailable
+            } else {
+                kind_for_status(r.status).unwrap_or(ErrorKind::Other)
+            };
+            let e = Error::new(
+                kind,
+                format!("Tencent Cloud API answered HTTP {}", r.status.as_u16()),
+            )
+            .with_http_status(r.status.as_u16());
+            let not_processed = kind == ErrorKind::Throttled;
+            return Outcome::Failure(Failure::new(with_id(e)).with_not_processed(not_processed));
+        }
+        let Some(body) = r.body else {
+            return Outcome::Success;
+        };
+        match parse_api_error(body) {
+            Ok(None) => Outcome::Success,
+            Ok(Some(e)) => Outcome::Failure(Failure::new(e)),
+            Err(_) => Outcome::failure(with_id(
+                Error::new(
+                    ErrorKind::Unavailable,
+                    "Tencent Cloud API answered with a body that is not its JSON envelope",
+                )
+                .with_provider(PROVIDER)
+                .with_http_status(r.status.as_u16()),
+            )),
+        }
+    }
+}
+
+/// The COS classifier: 2xx (and 304) succeed; anything else is parsed by
+/// [`parse_cos_error`] (XML `<Error>` body, or the status alone for HEAD).
+/// Throttles (`SlowDown`, 429) are marked not processed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CosClassifier;
+
+impl Classifier for CosClassifier {
+    fn classify(&self, r: &ResponseView<'_>) -> Outcome {
+        if r.status.is_success() || r.status == http::StatusCode::NOT_MODIFIED {
+            return Outcome::Success;
+        }
+        let header_id = request_id_from_headers(r.headers);
+        let e = parse_cos_error(
+            r.status.as_u16(),
+            header_id.as_deref(),
+            r.body.unwrap_or_default(),
+        );
+        Outcome::Failure(Failure::new(e))
+    }
+}
+
+/// A fresh client token: 32 random hex digits behind `mc-` (the APIs take
+/// at most 64 ASCII characters).
+pub fn new_client_token() -> String {
+    let bytes: [u8; 16] = rand::random();
+    format!("mc-{}", hex::encode(bytes))
+}
+
+/// The client token of a spec, or a new one.
+pub fn client_token(spec_token: Option<&str>) -> String {
+    spec_token
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(new_client_token)
+}
+
+/// Core credentials as the signer's credentials.
+pub fn signer_credentials(c: crate::credentials::Credentials) -> Credentials {
+    Credentials {
+        secret_id: c.access_key_id,
+        secret_key: c.secret,
+        token: c.session_token.filter(|t| !t.is_empty()),
+        expires_at: c.expires_at,
+        source: "provider".into(),
+    }
+}
+
+/// One COS request (before signing).
+#[derive(Debug, Clone)]
+pub struct CosRequest {
+    /// HTTP method.
+    pub method: http::Method,
+    /// Base URL without trailing slash (`https://b-125.cos.ap-x.myqcloud.com`).
+    pub base_url: String,
+    /// Object key (empty for bucket and service requests).
+    pub key: String,
+    /// Query parameters (decoded; all signed).
+    pub query: Vec<(String, String)>,
+    /// Extra headers (decoded; the COS-signable ones are signed).
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: bytes::Bytes,
+    /// The region, for the error context and the limiter.
+    pub region: Option<String>,
+}
+
+impl CosRequest {
+    /// A request with no query, headers or body.
+    pub fn new(method: http::Method, base_url: String, key: &str) -> Self {
+        CosRequest {
+            method,
+            base_url,
+            key: key.to_string(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: bytes::Bytes::new(),
+            region: None,
+        }
+    }
+}
+
+/// The Tencent Cloud HTTP client of one account: the shared transport,
+/// the credential provider and the endpoints. Every API 3.0 call is signed
+/// with TC3-HMAC-SHA256 on each attempt (fresh `X-TC-Timestamp`); every
+/// COS call with the `q-sign-algorithm=sha1` signature.
+#[derive(Clone)]
+pub struct TencentClient {
+    transport: Transport,
+    credentials: Arc<dyn CredentialProvider>,
+    endpoints: Arc<Endpoints>,
+    language: Option<String>,
+}
+
+impl std::fmt::Debug for TencentClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TencentClient")
+            .field("transport", &self.transport)
+            .field("credentials", &self.credentials)
+            .field("endpoints", &self.endpoints)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TencentClient {
+    /// A client over `transport`, signing with `credentials`.
+    pub fn new(
+        transport: Transport,
+        credentials: Arc<dyn CredentialProvider>,
+        endpoints: Endpoints,
+    ) -> Self {
+        TencentClient {
+            transport,
+            credentials,
+            endpoints: Arc::new(endpoints),
+            language: None,
+        }
+    }
+
+    /// Ask for messages in `language` (`en-US`, `zh-CN`: `X-TC-Language`).
+    pub fn with_language(mut self, language: impl Into<String>) -> Self {
+        self.language = Some(language.into());
+        self
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// The endpoints.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// The current credentials (refreshed by the provider when needed).
+    pub async fn credentials(&self) -> Result<Credentials> {
+        Ok(signer_credentials(self.credentials.credentials().await?))
+    }
+
+    /// Call an API 3.0 action and decode its `Response` object.
+    ///
+    /// `service` is the host's product (`cvm`, `vpc`, `cam`, ...) and names
+    /// the API version (pinnable per account). `region` is sent as
+    /// `X-TC-Region` (omitted for global services). The parameters are the
+    /// JSON body; every attempt is signed afresh, so a `ClientToken` in them
+    /// is the same on every attempt.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        service: &'static str,
+        action: &'static str,
+        region: Option<&str>,
+        params: serde_json::Value,
+        kind: CallKind,
+    ) -> Result<T> {
+        let meta = kind.meta(service, action, region);
+        let version = self.endpoints.api_version(service).ok_or_else(|| {
+            Error::config(format!(
+                "no API version known for Tencent Cloud service `{service}`"
+            ))
+        })?;
+        let base = self.endpoints.api_base_url(service, region);
+        let host = host_of(&base);
+        if base.starts_with("http://") && !self.transport.settings().allow_http {
+            return Err(Error::config(format!(
+                "endpoint {base} is plain http; set endpoints.allow_http to use it"
+            )));
+        }
+        let params = Arc::new(params);
+        let client = self.transport.client().clone();
+        let region_owned = region.map(str::to_string);
+        let response = self
+            .transport
+            .send_with(
+                &meta,
+                |_attempt| {
+                    let params = params.clone();
+                    let client = client.clone();
+                    let base = base.clone();
+                    let host = host.clone();
+                    let version = version.clone();
+                    let region = region_owned.clone();
+                    let language = self.language.clone();
+                    let creds = self.credentials.clone();
+                    async move {
+                        let c = signer_credentials(creds.credentials().await?);
+                        let common = Tc3Common {
+                            action,
+                            version: &version,
+                            region: region.as_deref(),
+                            language: language.as_deref(),
+                        };
+                        let signed = build_api_request(
+                            &base,
+                            &host,
+                            service,
+                            &common,
+                            &params,
+                            false,
+                            chrono::Utc::now().timestamp(),
+                            &c.secret_id,
+                            &c.secret_key,
+                            c.token.as_ref(),
+                        )?;
+                        let mut b = client.post(&signed.url);
+                        for (k, v) in &signed.headers {
+                            if k.eq_ignore_ascii_case("host") {
+                                continue;
+                            }
+                            b = b.header(k.as_str(), v.as_str());
+                        }
+                        b.body(signed.body).build().map_err(|e| {
+                            Error::invalid_argument(format!("cannot build request: {e}"))
+                        })
+                    }
+                },
+                &ApiClassifier,
+            )
+            .await?;
+        parse_response::<T>(&response.body).map_err(|e| e.with_context_defaults(response.context()))
+    }
+
+    fn cos_build(&self, req: &CosRequest, creds: &Credentials) -> Result<reqwest::Request> {
+        let path = format!("/{}", req.key);
+        let url_path = format!("/{}", cos_encode_path(&req.key));
+        let host = host_of(&req.base_url);
+        let mut headers: Vec<(String, String)> = req.headers.clone();
+        headers.push(("Host".to_string(), host));
+        let mut query = req.query.clone();
+        if let Some(t) = &creds.token {
+            headers.push(("x-cos-security-token".to_string(), t.expose().to_string()));
+        }
+        let signable = cos_signable_headers(&headers);
+        let now = chrono::Utc::now().timestamp();
+        let (start, end) = cos_sign_window(now, 3600);
+        let sig = cos_sign(
+            &CosSignRequest {
+                method: req.method.as_str(),
+                path: &path,
+                params: &query,
+                headers: &signable,
+            },
+            &creds.secret_id,
+            &creds.secret_key,
+            start,
+            end,
+        );
+        query.sort();
+        let mut url = format!("{}{}", req.base_url.trim_end_matches('/'), url_path);
+        if !query.is_empty() {
+            let q: Vec<String> = query
+                .iter()
+                .map(|(k, v)| {
+                    if v.is_empty() && !k.contains('=') {
+                        cos_encode(k)
+                    } else {
+                        format!("{}={}", cos_encode(k), cos_encode(v))
+                    }
+                })
+                .collect();
+            url.push('?');
+            url.push_str(&q.join("&"));
+        }
+        let mut b = self
+            .transport
+            .client()
+            .request(req.method.clone(), &url)
+            .header("Authorization", sig.authorization);
+        for (k, v) in &headers {
+            if k.eq_ignore_ascii_case("host") {
+                continue;
+            }
+            b = b.header(k.as_str(), v.as_str());
+        }
+        if !req.body.is_empty() || matches!(req.method, http::Method::PUT | http::Method::POST) {
+            b = b.body(req.body.clone());
+        }
+        b.build()
+            .map_err(|e| Error::invalid_argument(format!("cannot build COS request: {e}")))
+    }
+
+    fn cos_meta(&self, action: &'static str, req: &CosRequest, kind: CallKind) -> CallMeta {
+        kind.meta("cos", action, req.region.as_deref())
+    }
+
+    /// Send a COS request with a buffered response.
+    pub async fn cos(
+        &self,
+        action: &'static str,
+        req: CosRequest,
+        kind: CallKind,
+    ) -> Result<Response> {
+        let meta = self.cos_meta(action, &req, kind);
+        self.transport
+            .send_with(
+                &meta,
+                |_attempt| async {
+                    let c = self.credentials().await?;
+                    self.cos_build(&req, &c)
+                },
+                &CosClassifier,
+            )
+            .await
+    }
+
+    /// Send a COS request whose successful body is streamed (GET Object).
+    pub async fn cos_streaming(
+        &self,
+        action: &'static str,
+        req: CosRequest,
+    ) -> Result<StreamingResponse> {
+        let meta = self.cos_meta(action, &req, CallKind::Read);
+        self.transport
+            .send_streaming_with(
+                &meta,
+                |_attempt| async {
+                    let c = self.credentials().await?;
+                    self.cos_build(&req, &c)
+                },
+                &CosClassifier,
+            )
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,5 +991,115 @@ mod tests {
         for (status, code, kind) in table {
             assert_eq!(classify_cos(*status, code), *kind, "{status} {code}");
         }
+    }
+}
+
+#[cfg(test)]
+mod http_tests {
+    use super::*;
+    use http::{HeaderMap, StatusCode};
+
+    fn view<'a>(status: u16, headers: &'a HeaderMap, body: Option<&'a [u8]>) -> ResponseView<'a> {
+        ResponseView {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers,
+            body,
+        }
+    }
+
+    #[test]
+    fn api_classifier() {
+        let h = HeaderMap::new();
+        let ok = br#"{"Response":{"TotalCount":0,"RequestId":"r"}}"#;
+        assert!(matches!(
+            ApiClassifier.classify(&view(200, &h, Some(ok))),
+            Outcome::Success
+        ));
+        let throttle = br#"{"Response":{"Error":{"Code":"RequestLimitExceeded.UinLimitExceeded","Message":"m"},"RequestId":"r1"}}"#;
+        let Outcome::Failure(f) = ApiClassifier.classify(&view(200, &h, Some(throttle))) else {
+            panic!("throttle is a failure");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Throttled);
+        assert!(f.not_processed, "a throttled request was not processed");
+        assert_eq!(f.error.request_id(), Some("r1"));
+        let nf = br#"{"Response":{"Error":{"Code":"InvalidInstanceId.NotFound","Message":"m"},"RequestId":"r2"}}"#;
+        let Outcome::Failure(f) = ApiClassifier.classify(&view(200, &h, Some(nf))) else {
+            panic!("not found is a failure");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::NotFound);
+        assert!(!f.not_processed);
+        let Outcome::Failure(f) = ApiClassifier.classify(&view(200, &h, Some(b"<html>"))) else {
+            panic!("non-JSON is a failure");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Unavailable);
+        assert!(f.error.is_retryable());
+        let Outcome::Failure(f) = ApiClassifier.classify(&view(502, &h, Some(b"bad gateway")))
+        else {
+            panic!("5xx is a failure");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Unavailable);
+        assert_eq!(f.error.http_status(), Some(502));
+        let Outcome::Failure(f) = ApiClassifier.classify(&view(429, &h, Some(b""))) else {
+            panic!("429 is a failure");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Throttled);
+        assert!(f.not_processed);
+        let expired = br#"{"Response":{"Error":{"Code":"AuthFailure.SignatureExpire","Message":"m"},"RequestId":"r3"}}"#;
+        let Outcome::Failure(f) = ApiClassifier.classify(&view(200, &h, Some(expired))) else {
+            panic!("expired signature is a failure");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Unauthenticated);
+        assert!(f.error.message().contains("clock"));
+    }
+
+    #[test]
+    fn cos_classifier() {
+        let mut h = HeaderMap::new();
+        h.insert("x-cos-request-id", "hdr".parse().unwrap());
+        assert!(matches!(
+            CosClassifier.classify(&view(200, &h, None)),
+            Outcome::Success
+        ));
+        assert!(matches!(
+            CosClassifier.classify(&view(206, &h, Some(b"x"))),
+            Outcome::Success
+        ));
+        let Outcome::Failure(f) = CosClassifier.classify(&view(404, &h, Some(b""))) else {
+            panic!("404");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::NotFound);
+        assert_eq!(f.error.request_id(), Some("hdr"));
+        let Outcome::Failure(f) = CosClassifier.classify(&view(
+            503,
+            &h,
+            Some(b"<Error><Code>SlowDown</Code><Message>m</Message></Error>"),
+        )) else {
+            panic!("503");
+        };
+        assert_eq!(f.error.kind(), ErrorKind::Throttled);
+        assert!(f.not_processed);
+    }
+
+    #[test]
+    fn client_tokens() {
+        let a = new_client_token();
+        let b = new_client_token();
+        assert_ne!(a, b);
+        assert!(a.len() <= 64 && a.is_ascii());
+        assert_eq!(client_token(Some("mine")), "mine");
+        assert!(client_token(Some("  ")).starts_with("mc-"));
+        assert!(client_token(None).starts_with("mc-"));
+    }
+
+    #[test]
+    fn call_kinds() {
+        let r = CallKind::Read.meta("cvm", "DescribeInstances", Some("ap-guangzhou"));
+        assert!(!r.mutating && r.retry_safe);
+        assert_eq!(r.region.as_deref(), Some("ap-guangzhou"));
+        let c = CallKind::Idempotent.meta("cvm", "RunInstances", Some("ap-guangzhou"));
+        assert!(c.mutating && c.retry_safe);
+        let w = CallKind::Write.meta("cvm", "StopInstances", None);
+        assert!(w.mutating && !w.retry_safe);
+        assert_eq!(w.region, None);
     }
 }

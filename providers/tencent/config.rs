@@ -10,8 +10,8 @@
 //!    section `[default]` (or the profile named in the account config or in
 //!    `TENCENTCLOUD_PROFILE`), keys `secret_id`, `secret_key` (and
 //!    `role_arn`, read but used only by role assumption);
-//! 3. the CVM instance role from the metadata service (needs the transport:
-//!    not in this module).
+//! 3. the CVM instance role from the metadata service and STS `AssumeRole`:
+//!    [`super::creds`] (they need HTTP).
 //!
 //! Endpoints are data: `{service}.tencentcloudapi.com` (nearest access
 //! point), `{service}.{region}.tencentcloudapi.com` (regional; required for
@@ -390,8 +390,8 @@ pub fn resolve_credentials_with(
         }
         CredentialSourceKind::InstanceMetadata | CredentialSourceKind::AssumeRole => {
             Err(Error::unsupported(
-                "Tencent Cloud instance-role and assume-role credentials need the HTTP transport \
-                 (not available in this build of the provider yet)",
+                "Tencent Cloud instance-role and assume-role credentials are fetched over HTTP: \
+                 build them with tencent::creds::credential_provider",
             ))
         }
     }
