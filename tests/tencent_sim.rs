@@ -183,8 +183,6 @@ async fn behaviour_storage_round_trip() {
 }
 
 #[tokio::test]
-#[ignore = "sim gap: the Tencent frontend caps DescribeBillDetail Limit at 100; the vendor SDK \
-            (billing v20180709 DescribeBillDetailRequest) documents 300, which the provider sends"]
 async fn behaviour_cost_lines_sum_to_estate_total() {
     let env = start(20, 3).await;
     let p = connect(&env.account).await;

@@ -133,7 +133,9 @@ fn bill_json(owner: &str, n: usize, l: &CostLine) -> Value {
 }
 
 fn bill_detail(c: &Call) -> R {
-    let (offset, limit) = c.params.offset_limit(100)?;
+    // tencentcloud-sdk-python-billing v20180709 DescribeBillDetailRequest:
+    // "Limit: 数量，最大值为300".
+    let (offset, limit) = c.params.offset_limit_max(100, 300)?;
     let month = month_of(c)?;
     let next = month
         .checked_add_months(chrono::Months::new(1))

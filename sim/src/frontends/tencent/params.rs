@@ -134,12 +134,22 @@ impl Params {
     /// `Offset` and `Limit` with the API's default limit; `Limit` over 100
     /// is `InvalidParameterValue.Range` as on the real API.
     pub(crate) fn offset_limit(&self, default_limit: u64) -> Result<(usize, usize), ApiError> {
+        self.offset_limit_max(default_limit, MAX_LIMIT)
+    }
+
+    /// [`Params::offset_limit`] for the APIs whose documented maximum is not
+    /// 100 (Billing `DescribeBillDetail`: 300).
+    pub(crate) fn offset_limit_max(
+        &self,
+        default_limit: u64,
+        max: u64,
+    ) -> Result<(usize, usize), ApiError> {
         let offset = self.u64("Offset")?.unwrap_or(0);
         let limit = self.u64("Limit")?.unwrap_or(default_limit);
-        if limit > MAX_LIMIT {
+        if limit > max {
             return Err(ApiError::new(
                 "InvalidParameterValue.Range",
-                &format!("The value of `Limit` {limit} is out of range [0, {MAX_LIMIT}]."),
+                &format!("The value of `Limit` {limit} is out of range [0, {max}]."),
             ));
         }
         Ok((to_usize(offset), to_usize(limit)))
