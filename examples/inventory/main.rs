@@ -10,6 +10,8 @@
 //! `partial` or `failed`, 1 on bad usage.
 
 mod cli;
+#[path = "../common/demo.rs"]
+mod demo;
 mod kinds;
 mod output;
 mod progress;
@@ -20,7 +22,6 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use multicloud::config::AccountsFile;
 
 use crate::cli::Args;
 
@@ -55,21 +56,17 @@ async fn run(args: Args) -> ExitCode {
         }
     };
     // Keep the simulator alive for the whole run when we started one.
-    let (accounts, _sim) = match &args.config {
-        Some(path) => match AccountsFile::load(path) {
-            Ok(f) => (f, None),
-            Err(e) => {
-                eprintln!("inventory: {e}");
-                return ExitCode::from(1);
-            }
-        },
-        None => match start_simulator(&args).await {
-            Ok((f, sim, dir)) => (f, Some((sim, dir))),
-            Err(e) => {
-                eprintln!("inventory: cannot start the simulator: {e}");
-                return ExitCode::from(1);
-            }
-        },
+    let size = demo::DemoSize {
+        seed: args.sim_seed,
+        regions: args.sim_regions,
+        instances_per_region: args.sim_instances_per_region,
+    };
+    let (accounts, _demo) = match demo::accounts(args.config.as_deref(), size, args.quiet).await {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("inventory: {e}");
+            return ExitCode::from(1);
+        }
     };
     let out: Box<dyn Write + Send> = match &args.out {
         Some(p) => match std::fs::File::create(p) {
@@ -106,42 +103,4 @@ async fn run(args: Args) -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-/// Start the in-process simulator with a demo estate of every compiled-in
-/// provider and return the accounts that point at it.
-async fn start_simulator(
-    args: &Args,
-) -> Result<(AccountsFile, multicloud_sim::SimHandle, tempfile::TempDir), String> {
-    let providers: Vec<String> = multicloud::Cloud::compiled_in()
-        .into_iter()
-        .map(|p| p.as_str().to_string())
-        .collect();
-    if !args.quiet {
-        eprintln!(
-            "inventory: no --config given: inventorying the built-in SIMULATOR \
-             (simulated data, not a real cloud) for providers [{}].\n\
-             inventory: to inventory real accounts, write a multicloud.toml \
-             (see examples/multicloud.example.toml) and pass --config multicloud.toml.",
-            providers.join(", ")
-        );
-    }
-    let names: Vec<&str> = providers.iter().map(String::as_str).collect();
-    let sim = multicloud_sim::Sim::builder()
-        .seed(args.sim_seed)
-        .providers(&names)
-        .regions(args.sim_regions)
-        .instances_per_region(args.sim_instances_per_region)
-        .https(true)
-        .start()
-        .await
-        .map_err(|e| e.to_string())?;
-    // The providers reach the simulator over HTTPS with their real host
-    // names; they trust the simulator's CA through the accounts file.
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let mut sim = sim;
-    sim.write_ca_file(&dir.path().join("sim-ca.pem"))
-        .map_err(|e| e.to_string())?;
-    let accounts = AccountsFile::parse(&sim.accounts_toml()).map_err(|e| e.to_string())?;
-    Ok((accounts, sim, dir))
 }

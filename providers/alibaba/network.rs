@@ -25,8 +25,9 @@ pub const VPC_MAX_PAGE_SIZE: u32 = 50;
 /// allows 100, earlier versions of it (and the API versions deployed in
 /// older Apsara Stack releases) 50; 50 is accepted by every version.
 pub const EIP_MAX_PAGE_SIZE: u32 = 50;
-/// Largest `PageSize` of `DescribeSecurityGroups`.
-pub const SECURITY_GROUP_MAX_PAGE_SIZE: u32 = 100;
+/// Largest `PageSize` of `DescribeSecurityGroups`: the API reference gives
+/// 50 for `PageSize` (100 applies to `MaxResults`, the token style).
+pub const SECURITY_GROUP_MAX_PAGE_SIZE: u32 = 50;
 
 fn page_size(requested: Option<u32>, max: u32) -> u32 {
     requested.unwrap_or(max).clamp(1, max)
