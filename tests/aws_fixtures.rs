@@ -4,7 +4,7 @@
 //! parsed by the official AWS SDK for Rust and checked as normalized values.
 #![cfg(feature = "aws")]
 
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use multicloud::config::{AccountConfig, CredentialConfig, CredentialSourceKind};
 use multicloud::credentials::Secret;
 use multicloud::model::*;
@@ -14,6 +14,16 @@ use tokio::net::TcpListener;
 /// A local HTTP server: a request whose head or body contains a route's
 /// needle gets that route's body (200, XML); anything else gets a 400.
 async fn serve(routes: Vec<(&'static str, String)>) -> String {
+    serve_recording(routes).await.0
+}
+
+/// Every request (head and body) a [`serve_recording`] server received.
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// [`serve`], also keeping every request.
+async fn serve_recording(routes: Vec<(&'static str, String)>) -> (String, Seen) {
+    let seen: Seen = Default::default();
+    let keep = seen.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -22,6 +32,7 @@ async fn serve(routes: Vec<(&'static str, String)>) -> String {
                 return;
             };
             let routes = routes.clone();
+            let keep = keep.clone();
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 let mut tmp = [0u8; 8192];
@@ -49,6 +60,7 @@ async fn serve(routes: Vec<(&'static str, String)>) -> String {
                     buf.extend_from_slice(&tmp[..n]);
                 }
                 let req = String::from_utf8_lossy(&buf).to_string();
+                keep.lock().unwrap().push(req.clone());
                 let (status, body) = match routes.iter().find(|(n, _)| req.contains(n)) {
                     Some((_, b)) => (200, b.clone()),
                     None => (400, format!("unrouted request: {req}")),
@@ -63,7 +75,7 @@ async fn serve(routes: Vec<(&'static str, String)>) -> String {
             });
         }
     });
-    format!("http://{addr}")
+    (format!("http://{addr}"), seen)
 }
 
 fn account(url: &str) -> AccountConfig {
@@ -98,10 +110,25 @@ async fn provider_for(
     action: &'static str,
     file: &str,
 ) -> std::sync::Arc<dyn multicloud::Provider> {
+    provider_recording(action, file).await.0
+}
+
+/// [`provider_for`], also keeping every request the provider sent.
+async fn provider_recording(
+    action: &'static str,
+    file: &str,
+) -> (std::sync::Arc<dyn multicloud::Provider>, Seen) {
+    let (url, seen) = serve_recording(vec![(action, fixture(file))]).await;
+    (
+        multicloud::Cloud::connect(&account(&url)).await.unwrap(),
+        seen,
+    )
+}
+
+/// The text of a fixture file.
+fn fixture(file: &str) -> String {
     let path = format!("{}/tests/fixtures/aws/{file}", env!("CARGO_MANIFEST_DIR"));
-    let body = std::fs::read_to_string(path).unwrap();
-    let url = serve(vec![(action, body)]).await;
-    multicloud::Cloud::connect(&account(&url)).await.unwrap()
+    std::fs::read_to_string(path).unwrap()
 }
 
 fn rfc3339(t: Option<Timestamp>) -> Option<String> {
@@ -537,5 +564,227 @@ async fn fixture_list_policies() {
     assert_eq!(
         rfc3339(v[0].created_at).as_deref(),
         Some("2019-09-04T17:43:42+00:00")
+    );
+}
+
+// ---- the SDKs' documented examples (botocore `examples-1.json`) and the
+// further whole-response examples of the AWS CLI pages ----
+
+/// botocore's `DescribeVolumes` example ends with an empty `NextToken`:
+/// that is the last page, not a token to send back.
+#[tokio::test]
+async fn fixture_describe_volumes_sdk_example_empty_next_token_ends() {
+    let (p, seen) = provider_recording("Action=DescribeVolumes", "DescribeVolumes.sdk.xml").await;
+    let q = ListVolumes {
+        region: "us-east-1".into(),
+        ..Default::default()
+    };
+    let v: Vec<Volume> = p
+        .compute()
+        .unwrap()
+        .volumes(&q)
+        .take(3)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(seen.lock().unwrap().len(), 1, "one request");
+    let a = &v[0];
+    assert_eq!(a.id, "vol-049df61146c4d7901");
+    assert_eq!(a.size_gib, 8);
+    assert_eq!(a.volume_type.as_deref(), Some("standard"));
+    assert_eq!(a.state, VolumeState::InUse);
+    assert_eq!(a.attachments[0].instance_id, "i-1234567890abcdef0");
+    assert_eq!(
+        rfc3339(a.created_at).as_deref(),
+        Some("2013-12-18T22:35:00.084+00:00")
+    );
+}
+
+#[tokio::test]
+async fn fixture_describe_images_sdk_example() {
+    let p = provider_for("Action=DescribeImages", "DescribeImages.sdk.xml").await;
+    let q = ListImages {
+        region: "us-east-1".into(),
+        ..Default::default()
+    };
+    let v: Vec<Image> = p.compute().unwrap().images(&q).try_collect().await.unwrap();
+    assert_eq!(v.len(), 1);
+    let i = &v[0];
+    assert_eq!(i.id, "ami-5731123e");
+    assert_eq!(i.name, "My server");
+    assert_eq!(i.architecture.as_deref(), Some("x86_64"));
+    assert_eq!(i.raw_state, "available");
+    assert_eq!(i.size_gib, Some(8));
+    assert_eq!(i.created_at, None, "the example has no CreationDate");
+}
+
+/// Regions without `OptInStatus` (botocore's example predates it) are enabled.
+#[tokio::test]
+async fn fixture_describe_regions_sdk_example() {
+    let body = fixture("DescribeRegions.sdk.xml");
+    let p = provider_for("Action=DescribeRegions", "DescribeRegions.sdk.xml").await;
+    let v = p.regions().await.unwrap();
+    assert_eq!(v.len(), body.matches("<regionName>").count());
+    assert_eq!(v.len(), 11);
+    assert!(v.iter().all(|r| r.enabled));
+    let sa = v.iter().find(|r| r.id == "sa-east-1").unwrap();
+    assert_eq!(
+        sa.endpoint.as_deref(),
+        Some("https://ec2.sa-east-1.amazonaws.com")
+    );
+}
+
+/// The CLI's `describe-regions --all-regions` example: regions the account
+/// has not opted into are listed, disabled.
+#[tokio::test]
+async fn fixture_describe_regions_all_regions() {
+    let body = fixture("DescribeRegions.cli-ex3.xml");
+    let p = provider_for("Action=DescribeRegions", "DescribeRegions.cli-ex3.xml").await;
+    let v = p.regions().await.unwrap();
+    assert_eq!(v.len(), body.matches("<regionName>").count());
+    let mut disabled: Vec<&str> = v
+        .iter()
+        .filter(|r| !r.enabled)
+        .map(|r| r.id.as_str())
+        .collect();
+    disabled.sort();
+    assert_eq!(disabled, ["ap-east-1", "me-south-1"]);
+    assert!(v.iter().any(|r| r.id == "us-east-1" && r.enabled));
+}
+
+#[tokio::test]
+async fn fixture_describe_vpcs_sdk_example() {
+    let p = provider_for("Action=DescribeVpcs", "DescribeVpcs.sdk.xml").await;
+    let v: Vec<Vpc> = p
+        .network()
+        .unwrap()
+        .vpcs(&net("us-east-1"))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].id, "vpc-a01106c2");
+    assert_eq!(v[0].name, "MyVPC");
+    assert_eq!(v[0].cidr.as_deref(), Some("10.0.0.0/16"));
+    assert_eq!(v[0].raw_state.as_deref(), Some("available"));
+}
+
+#[tokio::test]
+async fn fixture_describe_subnets_sdk_example() {
+    let p = provider_for("Action=DescribeSubnets", "DescribeSubnets.sdk.xml").await;
+    let v: Vec<Subnet> = p
+        .network()
+        .unwrap()
+        .subnets(&net("us-east-1"))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].id, "subnet-9d4a7b6c");
+    assert_eq!(v[0].vpc_id, "vpc-a01106c2");
+    assert_eq!(v[0].cidr, "10.0.1.0/24");
+    assert_eq!(v[0].zone.as_deref(), Some("us-east-1c"));
+    assert_eq!(v[0].available_ips, Some(251));
+}
+
+/// The CLI's `describe-addresses` Examples 3 (by allocation id) and 5
+/// (EC2-Classic).
+#[tokio::test]
+async fn fixture_describe_addresses_further_examples() {
+    let p = provider_for("Action=DescribeAddresses", "DescribeAddresses.cli-ex3.xml").await;
+    let v: Vec<PublicIp> = p
+        .network()
+        .unwrap()
+        .public_ips(&net("us-east-1"))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].id, "eipalloc-282d9641");
+    assert_eq!(v[0].address, "203.0.113.25");
+    assert_eq!(v[0].instance_id.as_deref(), Some("i-1234567890abcdef0"));
+    assert_eq!(v[0].state, PublicIpState::InUse);
+
+    let p = provider_for("Action=DescribeAddresses", "DescribeAddresses.cli-ex5.xml").await;
+    let v: Vec<PublicIp> = p
+        .network()
+        .unwrap()
+        .public_ips(&net("us-east-1"))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].id, "203.0.110.25");
+    assert_eq!(v[0].address, "203.0.110.25");
+    assert_eq!(v[0].instance_id.as_deref(), Some("i-1234567890abcdef0"));
+}
+
+#[tokio::test]
+async fn fixture_list_users_sdk_example() {
+    let p = provider_for("Action=ListUsers", "ListUsers.sdk.xml").await;
+    let v: Vec<User> = p.iam().unwrap().users().try_collect().await.unwrap();
+    let names: Vec<&str> = v.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(names, ["Juan", "Anika"]);
+    assert_eq!(v[0].id, "AID2MAB8DPLSRHEXAMPLE");
+    assert_eq!(
+        v[1].arn.as_deref(),
+        Some("arn:aws:iam::123456789012:user/division_abc/subdivision_xyz/engineering/Anika")
+    );
+    assert_eq!(
+        rfc3339(v[1].created_at).as_deref(),
+        Some("2014-04-09T15:43:45+00:00")
+    );
+}
+
+/// botocore's `ListObjectsV2` example is a truncated first page: its
+/// objects come out, then the next request carries its
+/// `NextContinuationToken`.
+#[tokio::test]
+async fn fixture_list_objects_v2_sdk_example_pages_on() {
+    let location = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+        <LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>"
+        .to_string();
+    // only the first page is routed: the second request gets a 400
+    let (url, seen) = serve_recording(vec![
+        ("?location", location),
+        ("continuation-token=", "not routed".into()),
+        ("list-type=2", fixture("ListObjectsV2.sdk.xml")),
+    ])
+    .await;
+    let p = multicloud::Cloud::connect(&account(&url)).await.unwrap();
+    let q = ListObjects {
+        bucket: "examplebucket".into(),
+        ..Default::default()
+    };
+    let storage = p.storage().unwrap();
+    let mut s = storage.objects(&q);
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        match s.try_next().await.unwrap() {
+            Some(ObjectEntry::Object(m)) => got.push(m),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(got[0].key, "happyface.jpg");
+    assert_eq!(got[0].size, 11);
+    assert_eq!(
+        rfc3339(got[0].last_modified).as_deref(),
+        Some("2014-11-21T19:40:05+00:00")
+    );
+    assert_eq!(got[1].key, "test.jpg");
+    assert_eq!(got[1].size, 4_192_256);
+    assert_eq!(
+        got[1].etag.as_deref().map(|e| e.trim_matches('"')),
+        Some("becf17f89c30367a9a44495d62ed521a-1")
+    );
+    // the next page is asked for with the example's token
+    let _ = s.try_next().await;
+    let reqs = seen.lock().unwrap();
+    assert!(
+        reqs.iter().any(|r| r.contains(
+            "continuation-token=1w41l63U0xa8q7smH50vCxyTQqdxo69O3EmK28Bi5PcROI4wI%2FEyIJg%3D%3D"
+        )),
+        "{reqs:?}"
     );
 }
