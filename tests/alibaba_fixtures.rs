@@ -199,6 +199,58 @@ fn vpc_describe_eip_addresses() {
 }
 
 #[test]
+fn vpc_describe_vpcs() {
+    let r: network::DescribeVpcsResponse = json("vpc_describe_vpcs.json");
+    assert_eq!(r.total_count, Some(2));
+    assert_eq!(r.page_number, Some(1));
+    assert_eq!(r.page_size, Some(10));
+    let v = r.to_vpcs("ignored");
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[0].id, "vpc-bp1qpo0kug3a20qqe9h7v");
+    assert_eq!(v[0].name, "");
+    assert_eq!(v[0].region, "cn-hangzhou");
+    assert_eq!(v[0].cidr.as_deref(), Some("172.16.0.0/12"));
+    assert!(!v[0].is_default);
+    assert_eq!(v[0].raw_state.as_deref(), Some("Available"));
+    assert_eq!(
+        v[0].created_at,
+        Some(Utc.with_ymd_and_hms(2018, 12, 6, 6, 11, 55).unwrap())
+    );
+    assert_eq!(v[1].id, "vpc-bp1aevy8sofi8mh1qc5cm");
+    assert_eq!(v[1].name, "kttest");
+    assert_eq!(v[1].cidr.as_deref(), Some("192.168.0.0/16"));
+    assert_eq!(
+        v[1].created_at,
+        Some(Utc.with_ymd_and_hms(2018, 11, 8, 8, 54, 3).unwrap())
+    );
+    assert!(v.iter().all(|v| v.tags.is_empty()));
+}
+
+#[test]
+fn vpc_describe_vswitches() {
+    let r: network::DescribeVSwitchesResponse = json("vpc_describe_vswitches.json");
+    assert_eq!(r.total_count, Some(1));
+    assert_eq!(r.page_number, Some(1));
+    assert_eq!(r.page_size, Some(10));
+    // The example's VSwitch carries no region; the queried one is used.
+    let v = r.to_subnets("cn-beijing");
+    assert_eq!(v.len(), 1);
+    let s = &v[0];
+    assert_eq!(s.id, "vsw-25b7pv15t");
+    assert_eq!(s.name, "");
+    assert_eq!(s.vpc_id, "vpc-257gq642n");
+    assert_eq!(s.region, "cn-beijing");
+    assert_eq!(s.zone.as_deref(), Some("cn-beijing-a"));
+    assert_eq!(s.cidr, "172.16.1.0/24");
+    assert_eq!(s.available_ips, Some(246));
+    assert_eq!(s.raw_state.as_deref(), Some("Available"));
+    assert_eq!(
+        s.created_at,
+        Some(Utc.with_ymd_and_hms(2014, 10, 29, 15, 21, 2).unwrap())
+    );
+}
+
+#[test]
 fn ram_list_users() {
     let r: iam::ListUsersResponse = json("ram_list_users.json");
     assert_eq!(r.page.next_page().as_deref(), Some("EXAMPLE"));

@@ -732,3 +732,78 @@ async fn lost_answers_of_other_creates_make_one_resource_each() {
     assert_eq!(v.name, "idem-vpc");
     assert!(!ip.address.is_empty());
 }
+
+/// `delete_user` on a user in a group: `Conflict` without cleanup (nothing
+/// changes); with cleanup the user leaves its groups (ListGroupsForUser,
+/// RemoveUserFromGroup), loses its keys and policies, and is deleted.
+#[tokio::test]
+async fn delete_user_in_a_group_needs_cleanup() {
+    let e = start().await;
+    let p = connect(&e.sim, false).await;
+    let iam = p.iam().expect("alibaba has IAM");
+    let account = e.sim.accounts("alibaba")[0].id.clone();
+    let estate = e.sim.estate();
+    iam.create_user(&multicloud::model::NewUser {
+        name: "in-a-group".into(),
+        display_name: None,
+        email: None,
+        tags: Default::default(),
+    })
+    .await
+    .unwrap();
+    estate
+        .add_user_to_group("alibaba", &account, "in-a-group", "developers")
+        .unwrap();
+    estate
+        .create_access_key("alibaba", &account, "in-a-group")
+        .unwrap();
+
+    let err = iam
+        .delete_user(
+            "in-a-group",
+            multicloud::model::DeleteUserOptions { cleanup: false },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    assert!(err.to_string().contains("1 groups"), "{err}");
+    let u = estate.user("alibaba", &account, "in-a-group").unwrap();
+    assert_eq!(u.groups, vec!["developers".to_string()]);
+    assert_eq!(u.access_keys.len(), 1);
+
+    iam.delete_user(
+        "in-a-group",
+        multicloud::model::DeleteUserOptions { cleanup: true },
+    )
+    .await
+    .unwrap();
+    assert!(estate.user("alibaba", &account, "in-a-group").is_err());
+
+    // A generated user: in a group, with an attached policy.
+    let before = estate.user("alibaba", &account, "user-0").unwrap();
+    assert!(!before.groups.is_empty());
+    let err = iam
+        .delete_user(
+            "user-0",
+            multicloud::model::DeleteUserOptions { cleanup: false },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    iam.delete_user(
+        "user-0",
+        multicloud::model::DeleteUserOptions { cleanup: true },
+    )
+    .await
+    .unwrap();
+    assert!(estate.user("alibaba", &account, "user-0").is_err());
+    let attached = estate
+        .iam("alibaba", &account, |i| {
+            i.attachments
+                .iter()
+                .filter(|a| a.principal == multicloud_sim::estate::Principal::User("user-0".into()))
+                .count()
+        })
+        .unwrap();
+    assert_eq!(attached, 0);
+}

@@ -998,3 +998,89 @@ async fn tag_filter_selects_instances() {
         "{tags}"
     );
 }
+
+#[tokio::test]
+async fn ram_group_membership_lists_joins_and_leaves() {
+    let sim = start(1).await;
+    let c = client(&sim);
+    let account = sim.accounts("alibaba")[0].id.clone();
+    sim.estate()
+        .create_user(
+            "alibaba",
+            &account,
+            multicloud_sim::estate::NewIamUser {
+                name: "grouped".into(),
+                display_name: None,
+                email: None,
+                tags: Default::default(),
+            },
+        )
+        .unwrap();
+    let ram = |action| Call::new(&sim, "ram.aliyuncs.com", action, "2015-05-01");
+    let groups_of = |v: &Value| -> Vec<String> {
+        v["Groups"]["Group"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["GroupName"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let (s, v) = acs3(&c, &sim, &ram("ListGroupsForUser").p("UserName", "grouped")).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(groups_of(&v).is_empty());
+
+    let (s, v) = acs3(
+        &c,
+        &sim,
+        &ram("AddUserToGroup")
+            .p("UserName", "grouped")
+            .p("GroupName", "admins"),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["RequestId"].is_string());
+
+    let (s, v) = acs3(&c, &sim, &ram("ListGroupsForUser").p("UserName", "grouped")).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(groups_of(&v), vec!["admins"]);
+    let g = &v["Groups"]["Group"][0];
+    for k in ["GroupId", "Comments", "JoinDate"] {
+        assert!(g[k].is_string(), "{k} missing in {g}");
+    }
+    assert!(v["RequestId"].is_string());
+
+    // A member of a group cannot be deleted.
+    let (s, v) = acs3(&c, &sim, &ram("DeleteUser").p("UserName", "grouped")).await;
+    assert_eq!(s, 409, "{v}");
+    assert_error(&v, "DeleteConflict.User.Group");
+
+    let (s, v) = acs3(
+        &c,
+        &sim,
+        &ram("RemoveUserFromGroup")
+            .p("UserName", "grouped")
+            .p("GroupName", "admins"),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (_, v) = acs3(&c, &sim, &ram("ListGroupsForUser").p("UserName", "grouped")).await;
+    assert!(groups_of(&v).is_empty());
+    let (s, v) = acs3(&c, &sim, &ram("DeleteUser").p("UserName", "grouped")).await;
+    assert_eq!(s, 200, "{v}");
+
+    // Unknown user, unknown group.
+    let (s, v) = acs3(&c, &sim, &ram("ListGroupsForUser").p("UserName", "grouped")).await;
+    assert_eq!(s, 404, "{v}");
+    assert_error(&v, "EntityNotExist.User");
+    let (s, v) = acs3(
+        &c,
+        &sim,
+        &ram("RemoveUserFromGroup")
+            .p("UserName", "user-0")
+            .p("GroupName", "no-such-group"),
+    )
+    .await;
+    assert_eq!(s, 404, "{v}");
+    assert_error(&v, "EntityNotExist.Group");
+}

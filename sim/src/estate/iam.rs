@@ -187,6 +187,28 @@ impl Estate {
         Ok(())
     }
 
+    /// Take a user out of a group. The user and the group must exist; a
+    /// user that is not a member is left as it is.
+    pub fn remove_user_from_group(
+        &self,
+        provider: &str,
+        account: &str,
+        user: &str,
+        group: &str,
+    ) -> EstateResult<()> {
+        let mut d = self.inner.data.write();
+        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
+        if !iam.groups.contains_key(group) {
+            return Err(EstateError::not_found(ResourceKind::Group, group));
+        }
+        let u = iam
+            .users
+            .get_mut(user)
+            .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
+        u.groups.retain(|g| g != group);
+        Ok(())
+    }
+
     /// Create a role.
     pub fn create_role(
         &self,

@@ -19,6 +19,9 @@ pub(super) fn handle(rpc: &Rpc) -> SimResponse {
                 .map_err(|e| rpc.estate_err(&e))
         }),
         "ListGroups" => list_groups(rpc),
+        "ListGroupsForUser" => groups_for_user(rpc),
+        "AddUserToGroup" => membership(rpc, true),
+        "RemoveUserFromGroup" => membership(rpc, false),
         "ListRoles" => list_roles(rpc),
         "ListPolicies" => list_policies(rpc),
         "ListPoliciesForUser" => policies_for(rpc, "UserName", Principal::User),
@@ -27,6 +30,7 @@ pub(super) fn handle(rpc: &Rpc) -> SimResponse {
         "AttachPolicyToUser" => attach(rpc, true),
         "DetachPolicyFromUser" => attach(rpc, false),
         "ListAccessKeys" => list_access_keys(rpc),
+        "DeleteAccessKey" => delete_access_key(rpc),
         other => Err(rpc.err(
             404,
             "InvalidApi.NotFound",
@@ -148,6 +152,60 @@ fn list_groups(rpc: &Rpc) -> R<SimResponse> {
         })
         .collect();
     marker_page(rpc, items, "Groups", "Group")
+}
+
+/// `ListGroupsForUser`: one page, `{"Groups":{"Group":[...]}}` with
+/// `GroupId`, `GroupName`, `Comments`, `JoinDate` (the estate keeps no join
+/// time; the later of the user's and the group's creation stands in).
+fn groups_for_user(rpc: &Rpc) -> R<SimResponse> {
+    let n = rpc.need("UserName")?;
+    let (user, groups) = rpc
+        .ctx
+        .estate
+        .iam(super::NAME, &rpc.auth.account, |i| {
+            i.users.get(&n).cloned().map(|u| {
+                let gs: Vec<_> = u
+                    .groups
+                    .iter()
+                    .filter_map(|g| i.groups.get(g).cloned())
+                    .collect();
+                (u, gs)
+            })
+        })
+        .map_err(|e| rpc.estate_err(&e))?
+        .ok_or_else(|| {
+            rpc.estate_err(&crate::estate::EstateError::not_found(
+                crate::estate::ResourceKind::User,
+                &n,
+            ))
+        })?;
+    let items: Vec<Value> = groups
+        .iter()
+        .map(|g| {
+            json!({
+                "GroupId": g.id,
+                "GroupName": g.name,
+                "Comments": g.description.clone().unwrap_or_default(),
+                "JoinDate": iso(g.created_at.max(user.created_at)),
+            })
+        })
+        .collect();
+    Ok(rpc.ok(json!({"Groups": {"Group": items}})))
+}
+
+/// `AddUserToGroup` / `RemoveUserFromGroup` (`UserName`, `GroupName`);
+/// both answer `{"RequestId"}` only.
+fn membership(rpc: &Rpc, add: bool) -> R<SimResponse> {
+    let user = rpc.need("UserName")?;
+    let group = rpc.need("GroupName")?;
+    let e = &rpc.ctx.estate;
+    let r = if add {
+        e.add_user_to_group(super::NAME, &rpc.auth.account, &user, &group)
+    } else {
+        e.remove_user_from_group(super::NAME, &rpc.auth.account, &user, &group)
+    };
+    r.map_err(|e| rpc.estate_err(&e))?;
+    Ok(rpc.ok(json!({})))
 }
 
 fn list_roles(rpc: &Rpc) -> R<SimResponse> {
@@ -274,4 +332,19 @@ fn list_access_keys(rpc: &Rpc) -> R<SimResponse> {
         })],
     };
     Ok(rpc.ok(json!({"AccessKeys": {"AccessKey": keys}})))
+}
+
+/// `DeleteAccessKey` (`UserAccessKeyId`, and `UserName`, without which the
+/// caller's own user is meant); answers `{"RequestId"}` only.
+fn delete_access_key(rpc: &Rpc) -> R<SimResponse> {
+    let key = rpc.need("UserAccessKeyId")?;
+    let user = match rpc.p("UserName").or_else(|| rpc.auth.user.clone()) {
+        Some(u) => u,
+        None => rpc.need("UserName")?,
+    };
+    rpc.ctx
+        .estate
+        .delete_access_key(super::NAME, &rpc.auth.account, &user, &key)
+        .map_err(|e| rpc.estate_err(&e))?;
+    Ok(rpc.ok(json!({})))
 }
