@@ -70,5 +70,11 @@ pub async fn accounts(
     sim.write_ca_file(&dir.path().join("sim-ca.pem"))
         .map_err(|e| e.to_string())?;
     let file = AccountsFile::parse(&sim.accounts_toml()).map_err(|e| e.to_string())?;
-    Ok((file, Some(Demo { _sim: sim, _dir: dir })))
+    Ok((
+        file,
+        Some(Demo {
+            _sim: sim,
+            _dir: dir,
+        }),
+    ))
 }
