@@ -355,6 +355,18 @@ fn serve(ctx: &Ctx, req: &SimRequest, auth: &AuthIdentity, action: &str) -> R {
     match action {
         "CreateBucket" => {
             let body = String::from_utf8_lossy(&req.body).into_owned();
+            if tag_values(&body, "LocationConstraint")
+                .first()
+                .map(String::as_str)
+                == Some("us-east-1")
+            {
+                return Err(AwsError::new(
+                    400,
+                    "InvalidLocationConstraint",
+                    "The specified location-constraint is not valid",
+                )
+                .with("LocationConstraint", "us-east-1"));
+            }
             let region = tag_values(&body, "LocationConstraint")
                 .into_iter()
                 .next()
