@@ -643,3 +643,63 @@ async fn s3_aws_chunked_uploads_and_virtual_hosts() {
     );
     e.sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn ec2_lifecycle_terminate_supersedes_transitions() {
+    let e = env(vec![]).await;
+    let s = Scope::new("aws", &e.account, &e.region);
+    let inst = e
+        .sim
+        .estate()
+        .instances(&s, &Default::default(), &Default::default())
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|i| i.state == multicloud_sim::estate::InstanceState::Running)
+        .unwrap();
+    let form = |a: &str| format!("Action={a}&Version=2016-11-15&InstanceId.1={}", inst.id);
+    let r = e.call(&e.query_req("ec2", &form("RebootInstances"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("<return>true</return>"));
+    // Still "running" on the wire while the estate reboots it.
+    let r = e
+        .call(&e.query_req("ec2", &form("DescribeInstances")))
+        .await;
+    assert!(
+        r.body
+            .contains("<instanceState><code>16</code><name>running</name></instanceState>"),
+        "{}",
+        r.body
+    );
+    let r = e.call(&e.query_req("ec2", &form("StopInstances"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("<StoppingInstances") || r.body.contains("<instancesSet><item>"));
+    assert!(
+        r.body
+            .contains("<previousState><code>16</code><name>running</name></previousState>"),
+        "{}",
+        r.body
+    );
+    // Terminate while stopping: allowed, as EC2 does.
+    let r = e
+        .call(&e.query_req("ec2", &form("TerminateInstances")))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body
+            .contains("<currentState><code>32</code><name>shutting-down</name></currentState>")
+            || r.body
+                .contains("<currentState><code>48</code><name>terminated</name></currentState>"),
+        "{}",
+        r.body
+    );
+    // Starting a terminated instance: IncorrectInstanceState.
+    let r = e.call(&e.query_req("ec2", &form("StartInstances"))).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body.contains("<Code>IncorrectInstanceState</Code>"),
+        "{}",
+        r.body
+    );
+    e.sim.shutdown().await;
+}
