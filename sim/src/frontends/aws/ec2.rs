@@ -1122,7 +1122,7 @@ fn vpc_fields(x: Xml, c: &Call, v: &crate::estate::Vpc) -> Xml {
         .open("item")
         .elem(
             "associationId",
-            &format!("vpc-cidr-assoc-{}", &v.id[4.min(v.id.len())..]),
+            &format!("vpc-cidr-assoc-{}", v.id.trim_start_matches("vpc-")),
         )
         .elem("cidrBlock", &v.cidr)
         .open("cidrBlockState")
