@@ -64,12 +64,12 @@ fn inventory_bin() -> PathBuf {
     .clone()
 }
 
-async fn start_sim(seed: u64) -> (SimHandle, tempfile::TempDir, PathBuf) {
+async fn start_sim(seed: u64, per_region: usize) -> (SimHandle, tempfile::TempDir, PathBuf) {
     let mut sim = Sim::builder()
         .seed(seed)
         .providers(&providers())
         .regions(2)
-        .instances_per_region(12)
+        .instances_per_region(per_region)
         .https(true)
         .start()
         .await
@@ -320,7 +320,7 @@ fn run_inventory(config: &Path, dir: &Path, format: &str, extra: &[&str]) -> Run
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_seeded_resource_appears_once_in_every_format() {
-    let (sim, dir, config) = start_sim(11).await;
+    let (sim, dir, config) = start_sim(11, 12).await;
     let want = expected(&sim);
     assert!(
         want.len() > 100,
@@ -367,7 +367,9 @@ async fn every_seeded_resource_appears_once_in_every_format() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_in_one_region_leave_every_other_scope_ok() {
     use multicloud_sim::FaultRule;
-    let (sim, dir, config) = start_sim(12).await;
+    // Enough instances that listings take several pages, fetched
+    // concurrently: the throttle rule (one bucket per action) then fires.
+    let (sim, dir, config) = start_sim(12, 250).await;
     let provider = providers()[0];
     let account = sim
         .accounts(provider)
@@ -385,14 +387,9 @@ async fn faults_in_one_region_leave_every_other_scope_ok() {
             .error_rate(1.0),
         FaultRule::new(provider, "*")
             .region(&slow)
-            .rate_limit(3.0, 1),
+            .rate_limit(10.0, 2),
         FaultRule::new("*", "*").lost_response_rate(1.0),
     ]);
-    // Enough attempts that a hard-throttled call always gets through in the
-    // end (the deadline still bounds each call).
-    let text = std::fs::read_to_string(&config).expect("config");
-    let text = text.replace("transport = { ", "transport = { max_attempts = 12, ");
-    std::fs::write(&config, text).expect("config");
     let (d, c) = (dir.path().to_path_buf(), config.clone());
     let run = tokio::task::spawn_blocking(move || {
         run_inventory(&c, &d, "ndjson", &["--concurrency", "4"])
@@ -435,11 +432,18 @@ async fn faults_in_one_region_leave_every_other_scope_ok() {
         "{failed}"
     );
     // Throttling happened and was absorbed.
-    let throttled = sim
-        .requests()
-        .entries()
+    let log = sim.requests().entries();
+    let throttled = log
         .iter()
         .filter(|e| e.fault == Some(multicloud_sim::FaultKind::Throttled))
         .count();
-    assert!(throttled > 0, "the throttle rule fired");
+    let seen: Vec<(String, Option<multicloud_sim::FaultKind>)> = log
+        .iter()
+        .filter(|e| e.headers.iter().any(|(_, v)| v == &slow))
+        .map(|e| (e.action.clone(), e.fault))
+        .collect();
+    assert!(
+        throttled > 0,
+        "the throttle rule fired; requests to {slow}: {seen:?}"
+    );
 }
