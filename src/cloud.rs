@@ -22,6 +22,22 @@ impl Cloud {
             .collect()
     }
 
+    /// Providers compiled into this build that [`Cloud::connect`] can build
+    /// (a feature whose provider has not landed yet compiles to an empty module).
+    pub fn implemented() -> Vec<ProviderKind> {
+        let mut v = Vec::new();
+        if cfg!(feature = "alibaba") {
+            v.push(ProviderKind::Alibaba);
+        }
+        if cfg!(feature = "tencent") {
+            v.push(ProviderKind::Tencent);
+        }
+        if cfg!(feature = "aws") {
+            v.push(ProviderKind::Aws);
+        }
+        v
+    }
+
     /// Build the provider for one account. A provider that is not compiled in
     /// (or not implemented yet) is a `Config` error naming the feature to enable.
     pub async fn connect(account: &AccountConfig) -> Result<Arc<dyn Provider>> {
@@ -95,6 +111,14 @@ mod tests {
 
     fn account(name: &str, provider: ProviderKind) -> AccountConfig {
         AccountConfig::new(name, provider)
+    }
+
+    #[test]
+    fn implemented_providers_are_compiled_in() {
+        let compiled = Cloud::compiled_in();
+        for p in Cloud::implemented() {
+            assert!(compiled.contains(&p), "{p} implemented but not compiled in");
+        }
     }
 
     #[tokio::test]

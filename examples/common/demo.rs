@@ -37,7 +37,7 @@ pub async fn accounts(
             .map(|f| (f, None))
             .map_err(|e| e.to_string());
     }
-    let providers: Vec<String> = multicloud::Cloud::compiled_in()
+    let providers: Vec<String> = multicloud::Cloud::implemented()
         .into_iter()
         .map(|p| p.as_str().to_string())
         .collect();
