@@ -9,6 +9,8 @@ cd "$root"
 # Reuse one Cargo target directory outside the clone so warm runs are fast.
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/multicloud/target}
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+# Incremental artifacts only cost disk and time in a full run.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 mkdir -p "$CARGO_TARGET_DIR"
 
 step() { printf '\n==> %s\n' "$*"; }
