@@ -32,8 +32,15 @@ const KINDS: &str = "instances,volumes,vpcs,subnets,security_groups,public_ips,b
 /// The features this test was compiled with, for building the example alike.
 fn features() -> Vec<&'static str> {
     let mut f = providers();
-    if cfg!(feature = "aws") {
-        f.push("aws");
+    for (on, name) in [
+        (cfg!(feature = "aws"), "aws"),
+        (cfg!(feature = "huawei"), "huawei"),
+        (cfg!(feature = "azure"), "azure"),
+        (cfg!(feature = "openstack"), "openstack"),
+    ] {
+        if on {
+            f.push(name);
+        }
     }
     f
 }
