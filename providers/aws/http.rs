@@ -51,9 +51,16 @@ impl ReqwestConnector {
 
     /// The client for an account: its `transport` settings (proxy, extra CA,
     /// resolve-override, timeouts), plain HTTP allowed only with
-    /// `endpoints.allow_http`.
+    /// `endpoints.allow_http`. Without `transport.ca_file`, the bundle named
+    /// by `AWS_CA_BUNDLE` (the AWS SDKs' variable) is trusted besides the
+    /// built-in roots.
     pub fn for_account(account: &AccountConfig) -> Result<Self> {
         let mut s = TransportSettings::from_config(&account.transport)?;
+        if s.ca_file.is_none() {
+            s.ca_file = std::env::var_os("AWS_CA_BUNDLE")
+                .filter(|v| !v.is_empty())
+                .map(std::path::PathBuf::from);
+        }
         s.account = account.name.clone();
         s.allow_http = account.endpoints.allow_http;
         Ok(ReqwestConnector::new(build_client(&s)?))
