@@ -258,8 +258,9 @@ def check_s3():
         expect(e.code == 403 and b"SignatureDoesNotMatch" in e.read(), "tampered presigned URL refused")
 
     expect_error("BucketNotEmpty", s3.delete_bucket, Bucket=name)
-    for k in keys + ["big.bin"]:
-        s3.delete_object(Bucket=name, Key=k)
+    s3.delete_object(Bucket=name, Key="big.bin")
+    gone = s3.delete_objects(Bucket=name, Delete={"Objects": [{"Key": k} for k in keys]})
+    expect(sorted(d["Key"] for d in gone["Deleted"]) == sorted(keys), "delete_objects")
     s3.delete_bucket(Bucket=name)
     expect_error("NoSuchBucket", s3.list_objects_v2, Bucket=name)
 

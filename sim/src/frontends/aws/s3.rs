@@ -15,8 +15,8 @@
 //! `continuation-token`, `start-after`, `max-keys`) and ListObjects (v1,
 //! `marker`), HeadObject, GetObject (`Range` → 206), PutObject (user
 //! metadata `x-amz-meta-*`), DeleteObject, CopyObject (`x-amz-copy-source`),
-//! CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
-//! AbortMultipartUpload. Errors are `<Error><Code>..` with the HTTP status
+//! DeleteObjects (`POST ?delete`), CreateMultipartUpload, UploadPart,
+//! CompleteMultipartUpload, AbortMultipartUpload. Errors are `<Error><Code>..` with the HTTP status
 //! S3 documents; HEAD errors have no body.
 
 use chrono::{DateTime, Utc};
@@ -568,6 +568,33 @@ fn serve(ctx: &Ctx, req: &SimRequest, auth: &AuthIdentity, action: &str) -> R {
                 .close("CompleteMultipartUploadResult")
                 .finish();
             Ok(SimResponse::xml(StatusCode::OK, x))
+        }
+        "DeleteObjects" => {
+            let body = String::from_utf8_lossy(&req.body).into_owned();
+            let quiet = tag_values(&body, "Quiet").first().map(String::as_str) == Some("true");
+            let keys: Vec<String> = tag_values(&body, "Object")
+                .iter()
+                .filter_map(|o| tag_values(o, "Key").into_iter().next())
+                .map(|k| xml_unescape(&k))
+                .collect();
+            if keys.is_empty() || keys.len() > 1000 {
+                return Err(AwsError::new(
+                    400,
+                    "MalformedXML",
+                    "The XML you provided was not well-formed or did not validate against our published schema",
+                ));
+            }
+            let mut x = Xml::new().open_attrs("DeleteResult", &[("xmlns", NS)]);
+            for k in &keys {
+                est(e.delete_object(NAME, acct, b, k))?;
+                if !quiet {
+                    x = x.open("Deleted").elem("Key", k).close("Deleted");
+                }
+            }
+            Ok(SimResponse::xml(
+                StatusCode::OK,
+                x.close("DeleteResult").finish(),
+            ))
         }
         "AbortMultipartUpload" => {
             let id = req.query("uploadId").unwrap_or_default();
