@@ -755,3 +755,39 @@ async fn without_the_ca_file_tls_fails() {
         "no request got past the handshake"
     );
 }
+
+/// An answer slower than the SDK's stalled-stream grace period (5 s) still
+/// succeeds: the HTTP client reads every request body through, so the
+/// SDK's upload-throughput monitor sees the (in-memory) Query body complete
+/// instead of a stalled upload.
+#[tokio::test]
+async fn slow_answer_is_not_a_stalled_upload() {
+    let e = start_with(
+        3,
+        vec![FaultRule::new("aws", "DescribeVolumes").latency_ms(6_500)],
+    )
+    .await;
+    let p = connect(&e.sim, false).await;
+    let s = behaviour::sim_scope(&*p, &e.sim).await;
+    let started = std::time::Instant::now();
+    let v: Vec<_> = p
+        .compute()
+        .expect("compute")
+        .volumes(&ListVolumes {
+            region: s.region.clone(),
+            ..ListVolumes::default()
+        })
+        .try_collect()
+        .await
+        .expect("slow listing succeeds");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(6));
+    assert!(!v.is_empty());
+    assert_eq!(
+        e.sim
+            .requests()
+            .filter(|r| r.action == "DescribeVolumes")
+            .len(),
+        1,
+        "answered once, not retried"
+    );
+}

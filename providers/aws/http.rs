@@ -104,15 +104,16 @@ async fn send(
     for (name, value) in request.headers().iter() {
         builder = builder.header(name, value);
     }
-    let body = request.take_body();
-    let bytes = match body.bytes() {
-        Some(b) => bytes::Bytes::copy_from_slice(b),
-        None => ByteStream::new(body)
-            .collect()
-            .await
-            .map_err(|e| ConnectorError::user(Box::new(e)))?
-            .into_bytes(),
-    };
+    // Always read the body through (never just `SdkBody::bytes()`): the
+    // SDK's stalled-stream protection wraps request bodies in a reader that
+    // marks the upload complete only when polled to the end; an unpolled
+    // in-memory body would count as a stalled upload once the response
+    // takes longer than the grace period (5 s).
+    let bytes = ByteStream::new(request.take_body())
+        .collect()
+        .await
+        .map_err(|e| ConnectorError::user(Box::new(e)))?
+        .into_bytes();
     let response = builder.body(bytes).send().await.map_err(connector_error)?;
     let status = StatusCode::try_from(response.status().as_u16())
         .map_err(|e| ConnectorError::other(Box::new(e), None))?;
