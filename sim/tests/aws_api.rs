@@ -643,3 +643,182 @@ async fn s3_aws_chunked_uploads_and_virtual_hosts() {
     );
     e.sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn ec2_lifecycle_terminate_supersedes_transitions() {
+    let e = env(vec![]).await;
+    let s = Scope::new("aws", &e.account, &e.region);
+    let inst = e
+        .sim
+        .estate()
+        .instances(&s, &Default::default(), &Default::default())
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|i| i.state == multicloud_sim::estate::InstanceState::Running)
+        .unwrap();
+    let form = |a: &str| format!("Action={a}&Version=2016-11-15&InstanceId.1={}", inst.id);
+    let r = e.call(&e.query_req("ec2", &form("RebootInstances"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("<return>true</return>"));
+    // Still "running" on the wire while the estate reboots it.
+    let r = e
+        .call(&e.query_req("ec2", &form("DescribeInstances")))
+        .await;
+    assert!(
+        r.body
+            .contains("<instanceState><code>16</code><name>running</name></instanceState>"),
+        "{}",
+        r.body
+    );
+    let r = e.call(&e.query_req("ec2", &form("StopInstances"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("<StoppingInstances") || r.body.contains("<instancesSet><item>"));
+    assert!(
+        r.body
+            .contains("<previousState><code>16</code><name>running</name></previousState>"),
+        "{}",
+        r.body
+    );
+    // Terminate while stopping: allowed, as EC2 does.
+    let r = e
+        .call(&e.query_req("ec2", &form("TerminateInstances")))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body
+            .contains("<currentState><code>32</code><name>shutting-down</name></currentState>")
+            || r.body
+                .contains("<currentState><code>48</code><name>terminated</name></currentState>"),
+        "{}",
+        r.body
+    );
+    // Starting a terminated instance: IncorrectInstanceState.
+    let r = e.call(&e.query_req("ec2", &form("StartInstances"))).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body.contains("<Code>IncorrectInstanceState</Code>"),
+        "{}",
+        r.body
+    );
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn ce_totals_match_the_estate_cost_lines() {
+    let e = env(vec![]).await;
+    let lines = e
+        .sim
+        .estate()
+        .cost_lines(
+            "aws",
+            &e.account,
+            chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap(),
+        )
+        .unwrap();
+    assert!(!lines.is_empty());
+    let start = lines.iter().map(|l| l.period_start).min().unwrap();
+    let end = lines.iter().map(|l| l.period_end).max().unwrap();
+    let want: rust_decimal::Decimal = lines.iter().map(|l| l.list_amount).sum();
+    let want_net: rust_decimal::Decimal = lines.iter().map(|l| l.payable_amount).sum();
+    let body = format!(
+        r#"{{"TimePeriod":{{"Start":"{start}","End":"{end}"}},"Granularity":"MONTHLY","Metrics":["UnblendedCost","NetUnblendedCost"],"GroupBy":[{{"Type":"DIMENSION","Key":"SERVICE"}},{{"Type":"DIMENSION","Key":"REGION"}}]}}"#
+    );
+    let req = |body: String, target: &str| Req {
+        method: "POST",
+        service: "ce",
+        region: "us-east-1",
+        host: "ce.us-east-1.amazonaws.com".into(),
+        path: "/".into(),
+        query: String::new(),
+        headers: vec![
+            ("content-type".into(), "application/x-amz-json-1.1".into()),
+            (
+                "x-amz-target".into(),
+                format!("AWSInsightsIndexService.{target}"),
+            ),
+        ],
+        body: body.into_bytes(),
+        s3: false,
+        time: e.now(),
+    };
+    let r = e.call(&req(body, "GetCostAndUsage")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let mut got = rust_decimal::Decimal::ZERO;
+    let mut got_net = rust_decimal::Decimal::ZERO;
+    for t in v["ResultsByTime"].as_array().unwrap() {
+        for g in t["Groups"].as_array().unwrap() {
+            assert_eq!(g["Keys"].as_array().unwrap().len(), 2);
+            let m = &g["Metrics"];
+            assert_eq!(m["UnblendedCost"]["Unit"], "USD");
+            got += m["UnblendedCost"]["Amount"]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap();
+            got_net += m["NetUnblendedCost"]["Amount"]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap();
+        }
+    }
+    assert!(
+        (got - want).abs() < rust_decimal::Decimal::new(1, 4),
+        "{got} vs {want}"
+    );
+    assert!((got_net - want_net).abs() < rust_decimal::Decimal::new(1, 4));
+    assert_eq!(v["GroupDefinitions"][0]["Key"], "SERVICE");
+    // DAILY over the first month spreads each line evenly over its days.
+    let first_end = start.checked_add_months(chrono::Months::new(1)).unwrap();
+    let body = format!(
+        r#"{{"TimePeriod":{{"Start":"{start}","End":"{first_end}"}},"Granularity":"DAILY","Metrics":["UnblendedCost"]}}"#
+    );
+    let r = e.call(&req(body, "GetCostAndUsage")).await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let days = v["ResultsByTime"].as_array().unwrap();
+    assert_eq!(days.len() as i64, (first_end - start).num_days());
+    let month: rust_decimal::Decimal = lines
+        .iter()
+        .filter(|l| l.period_start == start)
+        .map(|l| l.list_amount)
+        .sum();
+    let daily: rust_decimal::Decimal = days
+        .iter()
+        .map(|d| {
+            d["Total"]["UnblendedCost"]["Amount"]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    assert!(
+        (daily - month).abs() < rust_decimal::Decimal::new(1, 3),
+        "{daily} vs {month}"
+    );
+    // With resources: one group per resource id, filtered by region.
+    let body = format!(
+        r#"{{"TimePeriod":{{"Start":"{start}","End":"{end}"}},"Granularity":"MONTHLY","Metrics":["UnblendedCost"],"Filter":{{"Dimensions":{{"Key":"REGION","Values":["{}"]}}}},"GroupBy":[{{"Type":"DIMENSION","Key":"RESOURCE_ID"}}]}}"#,
+        e.region
+    );
+    let r = e.call(&req(body, "GetCostAndUsageWithResources")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let ids: std::collections::BTreeSet<String> = v["ResultsByTime"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["Groups"].as_array().unwrap().clone())
+        .map(|g| g["Keys"][0].as_str().unwrap().to_string())
+        .collect();
+    let want_ids: std::collections::BTreeSet<String> = lines
+        .iter()
+        .filter(|l| l.region.as_deref() == Some(e.region.as_str()))
+        .filter_map(|l| l.resource_id.clone())
+        .collect();
+    assert_eq!(ids, want_ids);
+    e.sim.shutdown().await;
+}

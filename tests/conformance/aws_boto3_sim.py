@@ -62,6 +62,115 @@ def expect_error(code, fn, *args, **kwargs):
 
 # SigV4 everywhere: with a custom endpoint botocore would presign S3 URLs
 # with the legacy SigV2 scheme, which the sim does not accept.
+# ----- strict wire check -----
+# botocore's parsers silently skip element and key names its models do not
+# define; this walks every raw response against the operation's output shape
+# and fails on any name the model lacks (so the sim cannot invent fields).
+
+unknown_names = []
+walked = {"responses": 0}
+
+
+def _xml_name(member_name, shape):
+    return shape.serialization.get("name", member_name)
+
+
+def _walk_xml(elem, shape, path):
+    import xml.etree.ElementTree as ET  # noqa: F401
+    tag = elem.tag.split("}")[-1]
+    if shape.type_name == "structure":
+        by_name = {}
+        for m, ms in shape.members.items():
+            if ms.serialization.get("location"):
+                continue
+            if ms.type_name == "list" and ms.serialization.get("flattened"):
+                by_name[ms.member.serialization.get("name", _xml_name(m, ms))] = (ms.member, m)
+            else:
+                by_name[_xml_name(m, ms)] = (ms, m)
+        for child in elem:
+            ctag = child.tag.split("}")[-1]
+            if ctag not in by_name:
+                unknown_names.append(f"{path}/{ctag}")
+                continue
+            cshape, _ = by_name[ctag]
+            _walk_xml(child, cshape, f"{path}/{ctag}")
+    elif shape.type_name == "list":
+        item = shape.member.serialization.get("name", "member")
+        for child in elem:
+            ctag = child.tag.split("}")[-1]
+            if ctag != item and ctag not in ("item", "member"):
+                unknown_names.append(f"{path}/{ctag}")
+                continue
+            _walk_xml(child, shape.member, f"{path}/{ctag}")
+    elif len(elem):
+        unknown_names.append(f"{path} (scalar with children)")
+
+
+def _walk_json(value, shape, path):
+    if shape.type_name == "structure" and isinstance(value, dict):
+        for k, v in value.items():
+            if k not in shape.members:
+                unknown_names.append(f"{path}/{k}")
+            else:
+                _walk_json(v, shape.members[k], f"{path}/{k}")
+    elif shape.type_name == "list" and isinstance(value, list):
+        for v in value:
+            _walk_json(v, shape.member, f"{path}[]")
+    elif shape.type_name == "map" and isinstance(value, dict):
+        for v in value.values():
+            _walk_json(v, shape.value, f"{path}{{}}")
+
+
+def strict_wire_check(http_response, model, **kwargs):
+    import json
+    import xml.etree.ElementTree as ET
+    out = model.output_shape
+    if out is None or model.has_streaming_output:
+        return  # no shape, or a raw body (GetObject) that must stay unread
+    if http_response.status_code >= 300 or not http_response.content:
+        return
+    proto = model.metadata["protocol"]
+    walked["responses"] += 1
+    op = model.name
+    if proto == "json":
+        _walk_json(json.loads(http_response.content), out, op)
+        return
+    payload = out.serialization.get("payload")
+    if proto == "rest-xml" and payload and out.members[payload].type_name != "structure":
+        return  # a raw body (GetObject)
+    root = ET.fromstring(http_response.content)
+    rtag = root.tag.split("}")[-1]
+    if proto == "ec2":
+        for child in root:
+            ctag = child.tag.split("}")[-1]
+            # `return` appears in the EC2 API reference's response examples
+            # of CreateSecurityGroup and AssociateAddress, not in the model.
+            if ctag == "requestId" or (ctag == "return" and op in ("CreateSecurityGroup", "AssociateAddress")):
+                continue
+            fake = ET.Element("x")
+            fake.append(child)
+            _walk_xml(fake, out, f"{op}")
+    elif proto == "query":
+        wrapper = out.serialization.get("resultWrapper")
+        for child in root:
+            ctag = child.tag.split("}")[-1]
+            if ctag == "ResponseMetadata":
+                continue
+            if ctag != wrapper:
+                unknown_names.append(f"{op}/{ctag}")
+                continue
+            _walk_xml(child, out, f"{op}/{ctag}")
+    else:  # rest-xml
+        if payload:
+            ps = out.members[payload]
+            if ps.type_name == "structure":
+                _walk_xml(root, ps, f"{op}/{rtag}")
+        elif rtag == "LocationConstraint":
+            pass
+        else:
+            _walk_xml(root, out, f"{op}/{rtag}")
+
+
 CFG = Config(retries={"max_attempts": 1, "mode": "standard"}, s3={"addressing_style": "path"},
              signature_version="s3v4")
 
@@ -70,7 +179,9 @@ def client(service, **kw):
     url = f"http://{S3}" if service == "s3" else f"http://{API}"
     region = kw.pop("region", "us-east-1" if service in ("iam", "ce") else REGION)
     cfg = CFG if service == "s3" else Config(retries={"max_attempts": 1, "mode": "standard"})
-    return boto3.client(service, endpoint_url=url, region_name=region, config=cfg, **kw)
+    c = boto3.client(service, endpoint_url=url, region_name=region, config=cfg, **kw)
+    c.meta.events.register("after-call.*.*", strict_wire_check)
+    return c
 
 
 def check_ec2():
@@ -172,12 +283,36 @@ def check_ec2():
 
     ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
     ok("instance_running waiter")
+    zone = first["Instances"][0]["Placement"]["AvailabilityZone"]
+    dv = ec2.create_volume(AvailabilityZone=zone, Size=4)["VolumeId"]
+    ec2.get_waiter("volume_available").wait(VolumeIds=[dv], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+    att = ec2.attach_volume(VolumeId=dv, InstanceId=iid, Device="/dev/sdf")
+    expect(att["InstanceId"] == iid and att["State"] in ("attaching", "attached"), f"attach_volume: {att['State']}")
+    ec2.get_waiter("volume_in_use").wait(VolumeIds=[dv], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+    expect_error("VolumeInUse", ec2.delete_volume, VolumeId=dv)
+    det = ec2.detach_volume(VolumeId=dv)
+    expect(det["State"] in ("detaching", "detached"), f"detach_volume: {det['State']}")
+    ec2.get_waiter("volume_available").wait(VolumeIds=[dv], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+    ec2.delete_volume(VolumeId=dv)
+    ok("volume attach/detach/delete cycle")
+    vpcs = ec2.describe_vpcs()["Vpcs"]
+    expect(vpcs and all(v["State"] == "available" for v in vpcs), f"describe_vpcs: {len(vpcs)}")
+    sgs = ec2.describe_security_groups()["SecurityGroups"]
+    expect(sgs and all(g["GroupId"].startswith("sg-") for g in sgs), f"describe_security_groups: {len(sgs)}")
+    addrs = ec2.describe_addresses()["Addresses"]
+    ok(f"describe_addresses: {len(addrs)}")
     ec2.create_tags(Resources=[iid], Tags=[{"Key": "env", "Value": "conf"}])
     stop = ec2.stop_instances(InstanceIds=[iid], Force=True)["StoppingInstances"][0]
     expect(stop["InstanceId"] == iid and stop["CurrentState"]["Name"] in ("stopping", "stopped"),
            f"stop_instances: {stop['PreviousState']['Name']} -> {stop['CurrentState']['Name']}")
     ec2.get_waiter("instance_stopped").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
     ok("instance_stopped waiter")
+    start = ec2.start_instances(InstanceIds=[iid])["StartingInstances"][0]
+    expect(start["PreviousState"]["Name"] == "stopped", f"start_instances -> {start['CurrentState']['Name']}")
+    ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+    ec2.reboot_instances(InstanceIds=[iid])
+    ok("reboot_instances")
+    ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
     term = ec2.terminate_instances(InstanceIds=[iid])["TerminatingInstances"][0]
     expect(term["CurrentState"]["Name"] in ("shutting-down", "terminated"),
            f"terminate_instances: {term['CurrentState']['Name']}")
@@ -223,6 +358,10 @@ def check_s3():
         if page["KeyCount"] != len(page.get("Contents", [])):
             fail("KeyCount mismatch")
     expect(len(keys) == 9 and pages == 3 and keys == sorted(keys), f"list_objects_v2 paged: {pages} pages, {len(keys)} keys")
+    v1 = []
+    for page in s3.get_paginator("list_objects").paginate(Bucket=name, PaginationConfig={"PageSize": 4}):
+        v1 += [o["Key"] for o in page.get("Contents", [])]
+    expect(v1 == keys, "list_objects (v1) paged by marker")
     d = s3.list_objects_v2(Bucket=name, Prefix="dir/", Delimiter="/")
     expect([p["Prefix"] for p in d["CommonPrefixes"]] == ["dir/sub0/", "dir/sub1/"]
            and [o["Key"] for o in d["Contents"]] == ["dir/a.txt"], "list_objects_v2 delimiter")
@@ -285,6 +424,18 @@ def check_iam_sts_ce():
     groups = iam.list_groups()["Groups"]
     roles = iam.list_roles()["Roles"]
     ok(f"list_groups {len(groups)}, list_roles {len(roles)}")
+    g4u = iam.list_groups_for_user(UserName=users[0]["UserName"])["Groups"]
+    ok(f"list_groups_for_user: {[g['GroupName'] for g in g4u]}")
+    if g4u:
+        iam.remove_user_from_group(UserName=users[0]["UserName"], GroupName=g4u[0]["GroupName"])
+        left = iam.list_groups_for_user(UserName=users[0]["UserName"])["Groups"]
+        expect(g4u[0]["GroupName"] not in [g["GroupName"] for g in left], "remove_user_from_group")
+    if groups:
+        ok(f"list_attached_group_policies: {len(iam.list_attached_group_policies(GroupName=groups[0]['GroupName'])['AttachedPolicies'])}")
+    if roles:
+        ok(f"list_attached_role_policies: {len(iam.list_attached_role_policies(RoleName=roles[0]['RoleName'])['AttachedPolicies'])}")
+    local = iam.list_policies(Scope="Local")["Policies"]
+    expect(all(":aws:policy/" not in p["Arn"] for p in local), f"list_policies Scope=Local: {len(local)}")
     keys = iam.list_access_keys(UserName=users[0]["UserName"])["AccessKeyMetadata"]
     expect(all(k["Status"] in ("Active", "Inactive") for k in keys), f"list_access_keys: {len(keys)}")
 
@@ -325,6 +476,9 @@ def main():
     check_ec2()
     check_s3()
     check_iam_sts_ce()
+    if unknown_names:
+        fail("names the botocore models do not define: " + ", ".join(sorted(set(unknown_names))))
+    expect(walked["responses"] > 50, f"strict wire check: {walked['responses']} responses walked against the models")
     print("%d checks passed" % checks)
 
 

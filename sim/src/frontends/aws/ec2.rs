@@ -643,6 +643,25 @@ fn change_state(c: &Call, action: &str) -> R {
     for id in &ids {
         before.push(est(c.estate().instance(&s, id))?);
     }
+    // EC2 shows a rebooting instance as running and lets TerminateInstances
+    // supersede any transition; the estate keeps those transitions, so settle
+    // them first (reboot -> running for stop/terminate; pending/stopping ->
+    // running/stopped for terminate).
+    for b in &before {
+        let settled = match (action, b.state) {
+            ("StopInstances" | "TerminateInstances", InstanceState::Rebooting) => {
+                Some(InstanceState::Running)
+            }
+            ("TerminateInstances", InstanceState::Pending | InstanceState::Starting) => {
+                Some(InstanceState::Running)
+            }
+            ("TerminateInstances", InstanceState::Stopping) => Some(InstanceState::Stopped),
+            _ => None,
+        };
+        if let Some(state) = settled {
+            settle(c, &s, &b.id, state);
+        }
+    }
     for id in &ids {
         let r = match action {
             "StartInstances" => c.estate().start_instance(&s, id),
@@ -689,6 +708,23 @@ fn change_state(c: &Call, action: &str) -> R {
         })
         .close("instancesSet");
     ok(c, action, x)
+}
+
+/// Put an instance into a settled state now (through the estate's data).
+fn settle(c: &Call, s: &Scope, id: &str, state: InstanceState) {
+    let now = c.ctx.now();
+    c.estate().write(|d| {
+        if let Some(i) = d
+            .accounts
+            .iter_mut()
+            .find(|a| a.provider == s.provider && a.id == s.account)
+            .and_then(|a| a.regions.get_mut(&s.region))
+            .and_then(|r| r.instances.get_mut(id))
+        {
+            i.state = state;
+            i.state_since = now;
+        }
+    });
 }
 
 fn reboot(c: &Call) -> R {
@@ -1086,7 +1122,7 @@ fn vpc_fields(x: Xml, c: &Call, v: &crate::estate::Vpc) -> Xml {
         .open("item")
         .elem(
             "associationId",
-            &format!("vpc-cidr-assoc-{}", &v.id[4.min(v.id.len())..]),
+            &format!("vpc-cidr-assoc-{}", v.id.trim_start_matches("vpc-")),
         )
         .elem("cidrBlock", &v.cidr)
         .open("cidrBlockState")

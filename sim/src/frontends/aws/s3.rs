@@ -278,6 +278,13 @@ fn est<T>(r: Result<T, EstateError>) -> Result<T, AwsError> {
     })
 }
 
+fn no_such_bucket(name: &str) -> AwsError {
+    s3_from_estate(&EstateError::NotFound {
+        kind: crate::estate::ResourceKind::Bucket,
+        id: name.to_string(),
+    })
+}
+
 /// The request's payload: `aws-chunked` decoded when it is.
 fn payload(req: &SimRequest) -> Result<Vec<u8>, AwsError> {
     let streaming = req
@@ -340,11 +347,7 @@ fn serve(ctx: &Ctx, req: &SimRequest, auth: &AuthIdentity, action: &str) -> R {
     if action != "CreateBucket" {
         match e.bucket_owner(NAME, b) {
             None => {
-                return Err(est::<()>(Err(EstateError::not_found(
-                    crate::estate::ResourceKind::Bucket,
-                    b,
-                )))
-                .unwrap_err());
+                return Err(no_such_bucket(b));
             }
             Some((owner, _)) if owner != acct => {
                 return Err(AwsError::new(403, "AccessDenied", "Access Denied"));
@@ -476,11 +479,7 @@ fn serve(ctx: &Ctx, req: &SimRequest, auth: &AuthIdentity, action: &str) -> R {
                 Some((owner, _)) if owner == acct => {}
                 Some(_) => return Err(AwsError::new(403, "AccessDenied", "Access Denied")),
                 None => {
-                    return Err(est::<()>(Err(EstateError::not_found(
-                        crate::estate::ResourceKind::Bucket,
-                        sb,
-                    )))
-                    .unwrap_err());
+                    return Err(no_such_bucket(sb));
                 }
             }
             let o = est(e.copy_object(NAME, acct, (sb, sk), (b, &key)))?;
