@@ -94,12 +94,7 @@ async fn behaviour_list_with_filters() {
     behaviour::list_with_filters(&*p, &e.sim).await;
 }
 
-// Ignored until the sim's AWS frontend accepts TerminateInstances on an
-// instance it reports as `running` while the estate holds it `Rebooting`
-// (EC2 has no visible reboot state; the estate refuses the delete with
-// `IncorrectInstanceState`). Run with `--ignored` to check.
 #[tokio::test]
-#[ignore = "sim/aws: TerminateInstances refused right after RebootInstances (estate Rebooting shown as running)"]
 async fn behaviour_instance_lifecycle() {
     let e = start().await;
     let p = connect(&e.sim, false).await;
