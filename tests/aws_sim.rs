@@ -212,6 +212,15 @@ fn launch_spec(sim: &SimHandle, s: &Scope, token: Option<&str>) -> InstanceSpec 
     }
 }
 
+/// The distinct `ClientToken`s of the logged RunInstances requests.
+fn run_tokens(sim: &SimHandle) -> std::collections::BTreeSet<String> {
+    sim.requests()
+        .filter(|r| r.action == "RunInstances")
+        .iter()
+        .filter_map(|r| form_field(r, "ClientToken"))
+        .collect()
+}
+
 fn lost_runs(sim: &SimHandle) -> usize {
     sim.requests()
         .filter(|r| r.action == "RunInstances" && r.fault == Some(FaultKind::LostResponse))
@@ -245,6 +254,13 @@ async fn lost_response_create_makes_exactly_one_instance() {
         let c = p.compute().expect("compute");
         let r = c.create_instance(&launch_spec(&sim, &s, None)).await;
         let lost = lost_runs(&sim);
+        let tokens = run_tokens(&sim);
+        let sent = sim.requests().filter(|r| r.action == "RunInstances").len();
+        assert_eq!(
+            tokens.len(),
+            usize::from(sent > 0),
+            "seed {seed}: one ClientToken over {sent} attempts: {tokens:?}"
+        );
         let after = behaviour::estate_instance_count(&sim, &s.provider, &s.account, &s.region);
         let runs = sim.requests().filter(|r| r.action == "RunInstances").len();
         assert_eq!(
@@ -301,6 +317,11 @@ async fn all_answers_lost_then_same_token_returns_the_instance() {
     );
     let sent = lost_runs(&e.sim);
     assert!(sent >= 2, "the create was retried ({sent} attempts)");
+    assert_eq!(
+        run_tokens(&e.sim),
+        std::collections::BTreeSet::from(["mc-test-token-0001".to_string()]),
+        "every attempt carried the caller's ClientToken"
+    );
     assert_eq!(
         behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region),
         before + 1,
