@@ -822,3 +822,33 @@ async fn ce_totals_match_the_estate_cost_lines() {
     assert_eq!(ids, want_ids);
     e.sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn ec2_run_instances_without_name_tag() {
+    let e = env(vec![]).await;
+    let s = Scope::new("aws", &e.account, &e.region);
+    let image = e
+        .sim
+        .estate()
+        .images(&s, None, &Default::default(), &Default::default())
+        .unwrap()
+        .items
+        .remove(0);
+    let form = format!(
+        "Action=RunInstances&Version=2016-11-15&ImageId={}&InstanceType=t3.micro&MinCount=2&MaxCount=2&ClientToken=abc",
+        image.id
+    );
+    let r = e.call(&e.query_req("ec2", &form)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let ids = between(&r.body, "<instanceId>", "</instanceId>");
+    assert_eq!(ids.len(), 2);
+    assert!(
+        !r.body.contains("<tagSet>"),
+        "no Name tag invented: {}",
+        r.body
+    );
+    // Same ClientToken: the same instances, no new ones.
+    let again = e.call(&e.query_req("ec2", &form)).await;
+    assert_eq!(between(&again.body, "<instanceId>", "</instanceId>"), ids);
+    e.sim.shutdown().await;
+}

@@ -597,7 +597,13 @@ fn run_instances(c: &Call) -> R {
     let mut created = Vec::new();
     for n in 0..max {
         let spec = NewInstance {
-            name: tags.get("Name").cloned().unwrap_or_default(),
+            // EC2 names are the `Name` tag (rendered from the tags only);
+            // the estate wants a display name for every instance.
+            name: tags
+                .get("Name")
+                .filter(|n| !n.is_empty())
+                .cloned()
+                .unwrap_or_else(|| format!("{instance_type}-{n}")),
             zone: c
                 .get("Placement.AvailabilityZone")
                 .map(|z| z.strip_prefix(s.region.as_str()).unwrap_or(z).to_string()),

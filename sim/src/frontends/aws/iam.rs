@@ -17,8 +17,9 @@ pub(crate) fn handle(c: &Call, action: &str) -> R {
     match action {
         "ListUsers" => {
             let users = est(c.estate().users(NAME, c.account()))?;
+            // Every simulated user has the path `/`.
             let users: Vec<User> = match c.get("PathPrefix") {
-                Some(p) if p != "/" => users.into_iter().filter(|_| false).collect(),
+                Some(p) if !"/".starts_with(p) => Vec::new(),
                 _ => users,
             };
             list(

@@ -31,6 +31,21 @@
 //! - Cost Explorer: GetCostAndUsage, GetCostAndUsageWithResources.
 //!
 //! **S3** ([`AwsS3`], id `aws-s3`): see [`s3`].
+//!
+//! Signatures are SigV4 ([`sigv4`]): header or presigned query, session
+//! tokens of `AssumeRole` credentials (`X-Amz-Security-Token`), S3's
+//! `x-amz-content-sha256` (`UNSIGNED-PAYLOAD`, `STREAMING-*` with
+//! `aws-chunked` bodies). Requests more than 15 minutes off the sim clock are
+//! refused (`RequestExpired`, `SignatureDoesNotMatch`, `RequestTimeTooSkewed`,
+//! `InvalidSignatureException` by protocol). SigV2 is not accepted: boto3
+//! needs `signature_version="s3v4"` to presign S3 URLs for a custom endpoint.
+//!
+//! **Using the vendor SDKs**: point each client's endpoint URL at the
+//! frontend's own port (`http://{frontend_addr("aws")}` for EC2, IAM, STS
+//! and Cost Explorer, `http://{frontend_addr("aws-s3")}` with path-style
+//! addressing for S3), or send the real host names to the main port (S3
+//! virtual-hosted style works there). Checked with boto3 and, by hand, with
+//! aws-sdk-rust (S3 incl. `aws-chunked` trailer uploads, STS, IAM, CE, EC2).
 
 mod ce;
 mod ec2;
