@@ -144,11 +144,7 @@ async fn behaviour_cost_lines_sum_to_estate_total() {
     behaviour::cost_lines_sum_to_estate_total(&*p, &e.sim, today).await;
 }
 
-// Ignored until the sim's AWS frontend implements IAM ListUserPolicies
-// (inline policy names, needed by every delete_user) and DeleteLoginProfile
-// (`NoSuchEntity` when the user has none). Run with `--ignored` to check.
 #[tokio::test]
-#[ignore = "sim/aws: IAM ListUserPolicies and DeleteLoginProfile not implemented"]
 async fn behaviour_iam_round_trip() {
     let e = start().await;
     let p = connect(&e.sim, false).await;
@@ -873,4 +869,44 @@ async fn assume_role_credentials() {
             .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-security-token"));
         assert!(token.is_some(), "{} signed without the STS token", r.action);
     }
+}
+
+/// Faults scoped to one region stay there (the sim reads the region from
+/// the SigV4 credential scope): with every `Describe*` of one region
+/// answered with a 5xx, listing that region fails as `Unavailable` after
+/// the SDK's retries, and the other region lists normally.
+#[tokio::test]
+async fn region_scoped_faults_stay_in_their_region() {
+    let e = start().await;
+    let p = connect(&e.sim, false).await;
+    let a = behaviour::sim_account(&*p, &e.sim).await;
+    let (broken, fine) = (a.regions[0].clone(), a.regions[1].clone());
+    e.sim.faults().set(vec![
+        FaultRule::new("aws", "Describe*")
+            .region(&broken)
+            .error_rate(1.0),
+    ]);
+    let c = p.compute().expect("compute");
+    let err = c
+        .instances(&ListInstances {
+            region: broken.clone(),
+            ..ListInstances::default()
+        })
+        .try_collect::<Vec<_>>()
+        .await
+        .expect_err("every answer of the broken region fails");
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    assert_eq!(err.context().region.as_deref(), Some(broken.as_str()));
+    let n: Vec<_> = c
+        .instances(&ListInstances {
+            region: fine.clone(),
+            ..ListInstances::default()
+        })
+        .try_collect()
+        .await
+        .expect("the other region is unaffected");
+    assert_eq!(
+        n.len(),
+        behaviour::estate_instance_count(&e.sim, "aws", &a.id, &fine)
+    );
 }
