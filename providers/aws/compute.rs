@@ -71,6 +71,18 @@ pub(crate) fn tag_filters(tags: &Tags) -> Vec<Filter> {
         .collect()
 }
 
+/// `Filter` `name` = the ids, `None` when there are none. Listing by ids
+/// goes through filters rather than the `*Ids` parameters, which fail the
+/// whole call with `*.NotFound` when one id is unknown.
+pub(crate) fn id_filter(name: &str, ids: &[String]) -> Option<Filter> {
+    (!ids.is_empty()).then(|| {
+        Filter::builder()
+            .name(name)
+            .set_values(Some(ids.to_vec()))
+            .build()
+    })
+}
+
 pub(crate) fn tag_spec(
     rt: ResourceType,
     name: Option<&str>,
@@ -313,15 +325,15 @@ impl Compute for AwsProvider {
             let client = client.clone();
             async move {
                 self.throttle(&q.region, "DescribeInstances", false).await;
+                let mut f = tag_filters(&q.tags);
+                f.extend(id_filter("instance-id", &q.ids));
                 let mut req = client
                     .describe_instances()
-                    .set_filters(Some(tag_filters(&q.tags)).filter(|f| !f.is_empty()))
+                    .set_filters(Some(f).filter(|f| !f.is_empty()))
                     .set_next_token(token);
-                if q.ids.is_empty() {
-                    req = req.max_results(page(q.page_size, INSTANCE_PAGE));
-                } else {
-                    req = req.set_instance_ids(Some(q.ids.clone()));
-                }
+                // Ids as a filter, not `instance_ids`: an unknown id is then
+                // simply absent instead of failing the whole list.
+                req = req.max_results(page(q.page_size, INSTANCE_PAGE));
                 let out = req
                     .send()
                     .await
@@ -502,15 +514,14 @@ impl Compute for AwsProvider {
                             .build(),
                     );
                 }
+                filters.extend(id_filter("volume-id", &q.ids));
                 let mut req = client
                     .describe_volumes()
                     .set_filters(Some(filters).filter(|f| !f.is_empty()))
                     .set_next_token(token);
-                if q.ids.is_empty() {
-                    req = req.max_results(page(q.page_size, VOLUME_PAGE));
-                } else {
-                    req = req.set_volume_ids(Some(q.ids.clone()));
-                }
+                // Ids as a filter, not `volume_ids`: an unknown id is then
+                // simply absent instead of failing the whole list.
+                req = req.max_results(page(q.page_size, VOLUME_PAGE));
                 let out = req
                     .send()
                     .await
@@ -687,17 +698,18 @@ impl Compute for AwsProvider {
             let client = client.clone();
             async move {
                 self.throttle(&q.region, "DescribeImages", false).await;
-                let mut req = client.describe_images().set_next_token(token);
+                let mut req = client
+                    .describe_images()
+                    .set_filters(id_filter("image-id", &q.ids).map(|f| vec![f]))
+                    .set_next_token(token);
                 req = match owner {
                     ImageOwner::Shared => req.executable_users("self"),
                     ImageOwner::Public => req.owners("amazon"),
                     _ => req.owners("self"),
                 };
-                if q.ids.is_empty() {
-                    req = req.max_results(page(q.page_size, IMAGE_PAGE));
-                } else {
-                    req = req.set_image_ids(Some(q.ids.clone()));
-                }
+                // Ids as a filter, not `image_ids`: an unknown id is then
+                // simply absent instead of failing the whole list.
+                req = req.max_results(page(q.page_size, IMAGE_PAGE));
                 let out = req
                     .send()
                     .await

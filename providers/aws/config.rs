@@ -223,6 +223,11 @@ pub async fn settings(account: &AccountConfig) -> Result<Settings> {
     }
     let regions = RegionMatcher::new(&account.regions)?;
     unsupported_settings(account)?;
+    // The SDK-wide transport client (proxy, extra CA, resolve-override,
+    // timeouts) for every service client; see `http.rs`.
+    let http_client = super::http::ReqwestConnector::for_account(account)
+        .map_err(|e| e.with_provider("aws"))?
+        .shared();
 
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(retry_config(account))
@@ -245,7 +250,15 @@ pub async fn settings(account: &AccountConfig) -> Result<Settings> {
             }
         }
     }
-    let sdk = loader.load().await;
+    // The credential chain keeps the SDK's own client (IMDS and the ECS
+    // container endpoint are plain HTTP link-local services); the service
+    // clients built from this config send through ours.
+    let sdk = loader
+        .load()
+        .await
+        .into_builder()
+        .http_client(http_client)
+        .build();
     let home_region = sdk
         .region()
         .map(|r| r.as_ref().to_string())
@@ -261,17 +274,10 @@ pub async fn settings(account: &AccountConfig) -> Result<Settings> {
     })
 }
 
-/// Settings the AWS provider does not apply yet are refused rather than
-/// silently ignored (traffic meant for a proxy must not go direct).
+/// Settings the AWS provider does not apply are refused rather than
+/// silently ignored.
 fn unsupported_settings(account: &AccountConfig) -> Result<()> {
-    let t = &account.transport;
-    let what = if t.proxy.is_some() {
-        Some("transport.proxy")
-    } else if t.ca_file.is_some() {
-        Some("transport.ca_file")
-    } else if !t.resolve.is_empty() {
-        Some("transport.resolve (use endpoints.services URLs instead)")
-    } else if !account.endpoints.api_versions.is_empty() {
+    let what = if !account.endpoints.api_versions.is_empty() {
         Some("endpoints.api_versions (the AWS SDK crates pin their API versions)")
     } else {
         None
@@ -364,8 +370,12 @@ fn credentials_provider<'a>(
                     .get("region")
                     .cloned()
                     .unwrap_or_else(|| DEFAULT_HOME_REGION.to_string());
+                let http = super::http::ReqwestConnector::for_account(account)
+                    .map_err(|e| e.with_provider("aws"))?
+                    .shared();
                 let mut base_cfg = aws_config::defaults(BehaviorVersion::latest())
                     .credentials_provider(base)
+                    .http_client(http)
                     .region(aws_config::Region::new(region))
                     .retry_config(retry_config(account))
                     .timeout_config(timeout_config(account));

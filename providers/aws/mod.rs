@@ -20,6 +20,7 @@
 
 pub mod client;
 pub mod config;
+pub mod http;
 pub mod sign;
 
 mod billing;

@@ -9,7 +9,7 @@ use aws_sdk_ec2::types::{
 
 use super::AwsProvider;
 use super::client::{ec2_tags, paged, sdk_error};
-use super::compute::{gone, name_tag, page, tag_filters, tag_spec};
+use super::compute::{gone, id_filter, name_tag, page, tag_filters, tag_spec};
 use crate::error::{Error, Result};
 use crate::model::{
     ChargeType, Direction, ListNetwork, Peer, PortRange, Protocol, ProviderKind, PublicIp,
@@ -247,15 +247,15 @@ impl Network for AwsProvider {
             let client = client.clone();
             async move {
                 self.throttle(&q.region, "DescribeVpcs", false).await;
+                let mut f = tag_filters(&q.tags);
+                f.extend(id_filter("vpc-id", &q.ids));
                 let mut req = client
                     .describe_vpcs()
-                    .set_filters(Some(tag_filters(&q.tags)).filter(|f| !f.is_empty()))
+                    .set_filters(Some(f).filter(|f| !f.is_empty()))
                     .set_next_token(token);
-                if q.ids.is_empty() {
-                    req = req.max_results(page(q.page_size, NET_PAGE));
-                } else {
-                    req = req.set_vpc_ids(Some(q.ids.clone()));
-                }
+                // Ids as a filter, not `vpc_ids`: an unknown id is then
+                // simply absent instead of failing the whole list.
+                req = req.max_results(page(q.page_size, NET_PAGE));
                 let out = req
                     .send()
                     .await
@@ -307,16 +307,15 @@ impl Network for AwsProvider {
             let client = client.clone();
             async move {
                 self.throttle(&q.region, "DescribeSubnets", false).await;
-                let f = vpc_filter(q);
+                let mut f = vpc_filter(q);
+                f.extend(id_filter("subnet-id", &q.ids));
                 let mut req = client
                     .describe_subnets()
                     .set_filters(Some(f).filter(|f| !f.is_empty()))
                     .set_next_token(token);
-                if q.ids.is_empty() {
-                    req = req.max_results(page(q.page_size, NET_PAGE));
-                } else {
-                    req = req.set_subnet_ids(Some(q.ids.clone()));
-                }
+                // Ids as a filter, not `subnet_ids`: an unknown id is then
+                // simply absent instead of failing the whole list.
+                req = req.max_results(page(q.page_size, NET_PAGE));
                 let out = req
                     .send()
                     .await
@@ -376,16 +375,15 @@ impl Network for AwsProvider {
             async move {
                 self.throttle(&q.region, "DescribeSecurityGroups", false)
                     .await;
-                let f = vpc_filter(q);
+                let mut f = vpc_filter(q);
+                f.extend(id_filter("group-id", &q.ids));
                 let mut req = client
                     .describe_security_groups()
                     .set_filters(Some(f).filter(|f| !f.is_empty()))
                     .set_next_token(token);
-                if q.ids.is_empty() {
-                    req = req.max_results(page(q.page_size, NET_PAGE));
-                } else {
-                    req = req.set_group_ids(Some(q.ids.clone()));
-                }
+                // Ids as a filter, not `group_ids`: an unknown id is then
+                // simply absent instead of failing the whole list.
+                req = req.max_results(page(q.page_size, NET_PAGE));
                 let out = req
                     .send()
                     .await
@@ -547,11 +545,11 @@ impl Network for AwsProvider {
             let client = client.clone();
             async move {
                 self.throttle(&q.region, "DescribeAddresses", false).await;
-                let f = tag_filters(&q.tags);
+                let mut f = tag_filters(&q.tags);
+                f.extend(id_filter("allocation-id", &q.ids));
                 let out = client
                     .describe_addresses()
                     .set_filters(Some(f).filter(|f| !f.is_empty()))
-                    .set_allocation_ids(Some(q.ids.clone()).filter(|i| !i.is_empty()))
                     .send()
                     .await
                     .map_err(|e| sdk_error("ec2", "DescribeAddresses", Some(&q.region), e))?;

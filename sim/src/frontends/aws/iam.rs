@@ -285,6 +285,28 @@ pub(crate) fn handle(c: &Call, action: &str) -> R {
                 },
             )
         }
+        // The estate has no inline user policies and no console passwords:
+        // ListUserPolicies answers an empty PolicyNames list for an existing
+        // user, DeleteLoginProfile answers NoSuchEntity as IAM does for a
+        // user without a login profile (NoSuchEntity too when the user is
+        // missing).
+        "ListUserPolicies" => {
+            est(c.estate().user(NAME, c.account(), c.req("UserName")?))?;
+            let x = Xml::fragment()
+                .open("PolicyNames")
+                .close("PolicyNames")
+                .elem("IsTruncated", "false");
+            Ok(query_ok(c.ctx, Protocol::Iam, action, &x.finish()))
+        }
+        "DeleteLoginProfile" => {
+            let name = c.req("UserName")?;
+            est(c.estate().user(NAME, c.account(), name))?;
+            Err(AwsError::new(
+                404,
+                "NoSuchEntity",
+                &format!("Login Profile for User {name} cannot be found."),
+            ))
+        }
         "DeleteAccessKey" => {
             let key = c.req("AccessKeyId")?;
             let user = match (c.get("UserName"), &c.auth.user) {

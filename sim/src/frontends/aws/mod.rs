@@ -106,6 +106,15 @@ fn host_service(host: &str) -> Option<(&'static str, Option<String>)> {
     Some((svc, region))
 }
 
+/// The region of a request, for region-scoped fault rules: the SigV4
+/// credential scope's region (header or presigned query).
+pub(crate) fn request_region(req: &SimRequest) -> Option<String> {
+    req.header("authorization")
+        .and_then(sigv4::parse_authorization)
+        .or_else(|| sigv4::parse_presigned(&req.query_pairs()))
+        .map(|a| a.region)
+}
+
 /// The time of `X-Amz-Date` (header or presigned query), `YYYYMMDD'T'HHMMSS'Z'`.
 /// Without `X-Amz-Date`, SigV4 signs the `Date` header's time (RFC 1123).
 pub(crate) fn amz_date(req: &SimRequest) -> Option<String> {
@@ -468,6 +477,10 @@ impl Frontend for AwsApi {
         !["Describe", "List", "Get"]
             .iter()
             .any(|p| action.starts_with(p))
+    }
+
+    fn region(&self, req: &SimRequest) -> Option<String> {
+        request_region(req)
     }
 
     fn request_time(&self, req: &SimRequest) -> Option<DateTime<Utc>> {

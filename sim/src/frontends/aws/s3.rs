@@ -161,6 +161,10 @@ impl Frontend for AwsS3 {
         v
     }
 
+    fn region(&self, req: &SimRequest) -> Option<String> {
+        super::request_region(req)
+    }
+
     fn action(&self, req: &SimRequest) -> String {
         let (bucket, key) = target(req);
         let m = &req.method;
