@@ -5,7 +5,7 @@
 //!
 //! The test builds the example (with this test's features, in this test's
 //! target directory) and runs it as a child process.
-#![cfg(any(feature = "tencent", feature = "alibaba"))]
+#![cfg(any(feature = "tencent", feature = "alibaba", feature = "aws"))]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -23,6 +23,9 @@ fn providers() -> Vec<&'static str> {
     if cfg!(feature = "alibaba") {
         v.push("alibaba");
     }
+    if cfg!(feature = "aws") {
+        v.push("aws");
+    }
     v
 }
 
@@ -33,7 +36,6 @@ const KINDS: &str = "instances,volumes,vpcs,subnets,security_groups,public_ips,b
 fn features() -> Vec<&'static str> {
     let mut f = providers();
     for (on, name) in [
-        (cfg!(feature = "aws"), "aws"),
         (cfg!(feature = "huawei"), "huawei"),
         (cfg!(feature = "azure"), "azure"),
         (cfg!(feature = "openstack"), "openstack"),
