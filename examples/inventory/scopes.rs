@@ -319,7 +319,7 @@ pub async fn run(
                 if !s.enabled {
                     result.status = Status::Skipped;
                     result.detail = "region not enabled for the account".into();
-                    progress_ref.scope_done(acct, 0);
+                    progress_ref.scope_done(acct, 0, s.acct.provider.transport_stats());
                     return result;
                 }
                 let mut stream = kinds::list(
@@ -363,7 +363,7 @@ pub async fn run(
                         }
                     }
                 }
-                progress_ref.scope_done(acct, result.count);
+                progress_ref.scope_done(acct, result.count, s.acct.provider.transport_stats());
                 result
             }
         })

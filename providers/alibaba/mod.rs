@@ -449,6 +449,10 @@ impl Provider for AlibabaProvider {
     fn iam(&self) -> Option<&dyn Iam> {
         Some(self)
     }
+
+    fn transport_stats(&self) -> Option<crate::transport::TransportStats> {
+        Some(self.client.transport().stats())
+    }
 }
 
 /// Replace (or add) one parameter.

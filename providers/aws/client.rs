@@ -7,11 +7,14 @@
 //! [`classify`], table-tested code by code below.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_ec2::operation::RequestId;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
+
 use futures::{StreamExt, TryStreamExt, stream};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -22,15 +25,61 @@ use crate::traits::ResultStream;
 /// attempts into, so that errors can report it.
 pub(crate) const ATTEMPTS_HEADER: &str = "x-multicloud-attempts";
 
-/// An SDK interceptor recording how many attempts (retries included) a call
-/// took, on its final response. Errors without a response (timeouts,
-/// connection failures) carry no count.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AttemptCounter;
+/// Counters shared by every SDK client of one provider, read through
+/// [`Provider::transport_stats`](crate::Provider::transport_stats).
+#[derive(Debug, Default)]
+pub struct CallCounters {
+    attempts: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+}
+
+impl CallCounters {
+    /// (attempts, retries, throttled) so far.
+    pub fn snapshot(&self) -> (u64, u64, u64) {
+        (
+            self.attempts.load(Ordering::Relaxed),
+            self.retries.load(Ordering::Relaxed),
+            self.throttled.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// An SDK interceptor counting attempts, retries and throttled answers into
+/// the provider's [`CallCounters`], and recording how many attempts (retries
+/// included) a call took on its final response. Errors without a response
+/// (timeouts, connection failures) carry no count in the header.
+#[derive(Debug, Clone, Default)]
+pub struct AttemptCounter {
+    counters: Arc<CallCounters>,
+}
+
+impl AttemptCounter {
+    /// An interceptor counting into `counters`.
+    pub fn new(counters: Arc<CallCounters>) -> Self {
+        AttemptCounter { counters }
+    }
+}
 
 impl aws_smithy_runtime_api::client::interceptors::Intercept for AttemptCounter {
     fn name(&self) -> &'static str {
         "multicloud-attempt-counter"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef<'_>,
+        _rc: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> std::result::Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        self.counters.attempts.fetch_add(1, Ordering::Relaxed);
+        if let Some(resp) = context.response() {
+            let status = resp.status().as_u16();
+            if status >= 400 && is_throttle_answer(status, resp.body().bytes()) {
+                self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        Ok(())
     }
 
     fn modify_before_completion(
@@ -42,11 +91,43 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for AttemptCounter 
         let n = cfg
             .load::<aws_smithy_runtime_api::client::retries::RequestAttempts>()
             .map(|a| a.attempts());
+        if let Some(n) = n {
+            self.counters
+                .retries
+                .fetch_add(n.saturating_sub(1) as u64, Ordering::Relaxed);
+        }
         if let (Some(n), Some(resp)) = (n, context.response_mut()) {
             resp.headers_mut().insert(ATTEMPTS_HEADER, n.to_string());
         }
         Ok(())
     }
+}
+
+/// Whether an error answer is the cloud throttling us: its error code (XML
+/// `<Code>` of the query and REST protocols, JSON `__type` of the JSON
+/// protocol) classifies as [`ErrorKind::Throttled`], or, without a readable
+/// code, the status is 429. Bodies not held in memory count by status only.
+pub(crate) fn is_throttle_answer(status: u16, body: Option<&[u8]>) -> bool {
+    let code = body.and_then(error_code_of);
+    classify(code.as_deref(), Some(status)) == ErrorKind::Throttled
+}
+
+/// The error code of an AWS error body, if one can be read.
+fn error_code_of(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    if let Some(start) = text.find("<Code>") {
+        let rest = &text[start + "<Code>".len()..];
+        let end = rest.find("</Code>")?;
+        return Some(rest[..end].trim().to_string());
+    }
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let t = v
+        .get("__type")
+        .or_else(|| v.get("code"))
+        .and_then(|t| t.as_str())?;
+    // `com.amazonaws.ce#LimitExceededException` or `...:http://...` forms.
+    let t = t.rsplit('#').next().unwrap_or(t);
+    Some(t.split(':').next().unwrap_or(t).to_string())
 }
 
 /// Provider name used in error contexts.
@@ -410,6 +491,9 @@ pub const EC2_MUTATE_LIMIT: (f64, f64) = (50.0, 5.0);
 pub struct RateLimiter {
     overrides: std::collections::BTreeMap<String, f64>,
     buckets: std::sync::Mutex<std::collections::HashMap<String, Bucket>>,
+    acquires: AtomicU64,
+    waits: AtomicU64,
+    wait_nanos: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -425,7 +509,16 @@ impl RateLimiter {
     pub fn new(overrides: &std::collections::BTreeMap<String, f64>) -> Self {
         RateLimiter {
             overrides: overrides.clone(),
-            buckets: Default::default(),
+            ..Default::default()
+        }
+    }
+
+    /// The counters so far (permits, permits that waited, time waited).
+    pub fn stats(&self) -> crate::transport::LimiterStats {
+        crate::transport::LimiterStats {
+            acquires: self.acquires.load(Ordering::Relaxed),
+            waits: self.waits.load(Ordering::Relaxed),
+            wait_time: std::time::Duration::from_nanos(self.wait_nanos.load(Ordering::Relaxed)),
         }
     }
 
@@ -448,9 +541,11 @@ impl RateLimiter {
 
     /// Wait for a token.
     pub async fn acquire(&self, region: &str, action: &str, mutating: bool) {
+        self.acquires.fetch_add(1, Ordering::Relaxed);
         let Some((key, burst, rate)) = self.limits(region, action, mutating) else {
             return;
         };
+        let mut waited = std::time::Duration::ZERO;
         loop {
             let wait = {
                 let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
@@ -474,9 +569,17 @@ impl RateLimiter {
                 }
             };
             match wait {
-                None => return,
-                Some(d) => tokio::time::sleep(d).await,
+                None => break,
+                Some(d) => {
+                    tokio::time::sleep(d).await;
+                    waited += d;
+                }
             }
+        }
+        if !waited.is_zero() {
+            self.waits.fetch_add(1, Ordering::Relaxed);
+            let nanos = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
+            self.wait_nanos.fetch_add(nanos, Ordering::Relaxed);
         }
     }
 }
@@ -790,6 +893,10 @@ mod tests {
             l.acquire("r1", "RunInstances", true).await;
         }
         assert_eq!(t1.elapsed().as_secs_f64(), 0.0);
+        // counted: 4 + 1 + 500 permits, 2 of them waited (the 3rd and 4th)
+        let st = l.stats();
+        assert_eq!((st.acquires, st.waits), (505, 2));
+        assert!(st.wait_time >= std::time::Duration::from_millis(990));
         // defaults: 100 describe calls pass at once, the 101st waits 50 ms
         let d = RateLimiter::default();
         let t2 = tokio::time::Instant::now();
@@ -798,6 +905,28 @@ mod tests {
         }
         let took = t2.elapsed().as_secs_f64();
         assert!((0.04..0.06).contains(&took), "{took}");
+    }
+
+    #[test]
+    fn throttle_answers_are_recognized_by_code_then_status() {
+        let ec2 = b"<Response><Errors><Error><Code>RequestLimitExceeded</Code>\
+                    <Message>Request limit exceeded.</Message></Error></Errors></Response>";
+        assert!(is_throttle_answer(503, Some(ec2)));
+        let iam = b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>\
+                    </Error></ErrorResponse>";
+        assert!(is_throttle_answer(400, Some(iam)));
+        let ce = br#"{"__type":"com.amazonaws.ce#LimitExceededException","Message":"x"}"#;
+        assert!(is_throttle_answer(400, Some(ce)));
+        let s3 = b"<Error><Code>SlowDown</Code></Error>";
+        assert!(is_throttle_answer(503, Some(s3)));
+        // other errors are not throttles
+        let missing = b"<Error><Code>NoSuchBucket</Code></Error>";
+        assert!(!is_throttle_answer(404, Some(missing)));
+        let unavailable = b"<Error><Code>ServiceUnavailable</Code></Error>";
+        assert!(!is_throttle_answer(503, Some(unavailable)));
+        // no readable body: the status decides
+        assert!(is_throttle_answer(429, None));
+        assert!(!is_throttle_answer(500, Some(b"\xff\xfe")));
     }
 
     #[test]

@@ -71,6 +71,7 @@ pub struct AwsProvider {
     s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
     bucket_regions: Mutex<HashMap<String, String>>,
     limiter: client::RateLimiter,
+    counters: Arc<client::CallCounters>,
     iam: aws_sdk_iam::Client,
     sts: aws_sdk_sts::Client,
     ce: aws_sdk_costexplorer::Client,
@@ -95,10 +96,11 @@ impl AwsProvider {
         }
         let settings = config::settings(account).await?;
         let home = settings.home_region.clone();
+        let counters = Arc::new(client::CallCounters::default());
         let iam = {
             let mut b = aws_sdk_iam::config::Builder::from(&settings.sdk)
                 .region(aws_sdk_iam::config::Region::new(home.clone()))
-                .interceptor(client::AttemptCounter);
+                .interceptor(client::AttemptCounter::new(counters.clone()));
             if let Some(u) = settings.endpoint("iam", &home) {
                 b = b.endpoint_url(u);
             }
@@ -107,7 +109,7 @@ impl AwsProvider {
         let sts = {
             let mut b = aws_sdk_sts::config::Builder::from(&settings.sdk)
                 .region(aws_sdk_sts::config::Region::new(home.clone()))
-                .interceptor(client::AttemptCounter);
+                .interceptor(client::AttemptCounter::new(counters.clone()));
             if let Some(u) = settings.endpoint("sts", &home) {
                 b = b.endpoint_url(u);
             }
@@ -120,7 +122,7 @@ impl AwsProvider {
             };
             let mut b = aws_sdk_costexplorer::config::Builder::from(&settings.sdk)
                 .region(aws_sdk_costexplorer::config::Region::new(ce_region.clone()))
-                .interceptor(client::AttemptCounter);
+                .interceptor(client::AttemptCounter::new(counters.clone()));
             if let Some(u) = settings.endpoint("ce", &ce_region) {
                 b = b.endpoint_url(u);
             }
@@ -134,6 +136,7 @@ impl AwsProvider {
             s3: Mutex::new(HashMap::new()),
             bucket_regions: Mutex::new(HashMap::new()),
             limiter: client::RateLimiter::new(&account.transport.rate_limits),
+            counters,
             iam,
             sts,
             ce,
@@ -152,7 +155,7 @@ impl AwsProvider {
             .or_insert_with(|| {
                 let mut b = aws_sdk_ec2::config::Builder::from(&self.settings.sdk)
                     .region(aws_sdk_ec2::config::Region::new(region.to_string()))
-                    .interceptor(client::AttemptCounter);
+                    .interceptor(client::AttemptCounter::new(self.counters.clone()));
                 if let Some(u) = self.settings.endpoint("ec2", region) {
                     b = b.endpoint_url(u);
                 }
@@ -169,7 +172,7 @@ impl AwsProvider {
             .or_insert_with(|| {
                 let mut b = aws_sdk_s3::config::Builder::from(&self.settings.sdk)
                     .region(aws_sdk_s3::config::Region::new(region.to_string()))
-                    .interceptor(client::AttemptCounter);
+                    .interceptor(client::AttemptCounter::new(self.counters.clone()));
                 if let Some(u) = self.settings.endpoint("s3", region) {
                     b = b.endpoint_url(u).force_path_style(true);
                 }
@@ -337,6 +340,22 @@ impl Provider for AwsProvider {
 
     fn iam(&self) -> Option<&dyn Iam> {
         Some(self)
+    }
+
+    /// Attempts, retries and throttled answers counted by the SDK clients'
+    /// interceptor, and the EC2 rate limiter's waits. The SDK's own retry
+    /// budget is not visible here, so `retry_budget_available` and
+    /// `budget_exhausted` stay 0.
+    fn transport_stats(&self) -> Option<crate::transport::TransportStats> {
+        let (attempts, retries, throttled) = self.counters.snapshot();
+        Some(crate::transport::TransportStats {
+            attempts,
+            retries,
+            throttled,
+            budget_exhausted: 0,
+            retry_budget_available: 0,
+            limiter: self.limiter.stats(),
+        })
     }
 }
 

@@ -468,6 +468,10 @@ impl Provider for TencentProvider {
     fn iam(&self) -> Option<&dyn Iam> {
         Some(self)
     }
+
+    fn transport_stats(&self) -> Option<crate::transport::TransportStats> {
+        Some(self.client.transport().stats())
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use super::{Billing, Capabilities, Compute, Iam, Network, Storage};
 use crate::error::Result;
 use crate::model::{Account, ProviderKind, Region, Zone};
+use crate::transport::TransportStats;
 
 /// One account of one cloud, with its five service areas.
 ///
@@ -47,4 +48,12 @@ pub trait Provider: Send + Sync + Debug {
 
     /// IAM service, if implemented.
     fn iam(&self) -> Option<&dyn Iam>;
+
+    /// The counters of this provider's HTTP layer so far: attempts, retries,
+    /// responses the cloud throttled, and the client-side rate limiter's
+    /// waits. Progress reports use it to show throttle waits. `None` when the
+    /// provider keeps no counters.
+    fn transport_stats(&self) -> Option<TransportStats> {
+        None
+    }
 }
