@@ -1,10 +1,15 @@
 //! The RPC shapes ECS 2014-05-26 and VPC 2016-04-28 share, written once.
 //!
+//! * Request parameters: [`params_of`] (fixed `name=value` pairs), the id
+//!   filters ([`push_json_ids`], [`push_comma_ids`]) and the paging pair
+//!   `PageNumber`/`PageSize` ([`push_page`]).
+//! * Answers: [`nonempty`], [`region_or`] and [`entries`], which the wire
+//!   types' conversions into the normalized model use.
 //! * Page-number listings: every `Describe*` list pages by `PageNumber`
 //!   (from 1) and `PageSize` (up to the API's maximum) and answers
 //!   `TotalCount`. [`PageListing`] ties an answer type to its service,
-//!   action, query, parameter builder and conversion (the table at the end
-//!   of this file); [`AlibabaProvider::page`] fetches one page,
+//!   action, query, parameter builder and conversion (the `page_listings!`
+//!   table below); [`AlibabaProvider::page`] fetches one page,
 //!   [`AlibabaProvider::list`] streams a listing (the pages after the first
 //!   fetched concurrently) and [`AlibabaProvider::find`] looks one item up
 //!   by id.
@@ -28,7 +33,7 @@ use super::network::{
     describe_eip_addresses_params, describe_security_groups_params, describe_vpcs_params,
     describe_vswitches_params,
 };
-use super::wire::Params;
+use super::wire::{Params, json_array, push};
 use super::{AlibabaProvider, set_param};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -37,6 +42,60 @@ use crate::model::{
 };
 use crate::paging::{CountedPage, page_number_pager};
 use crate::traits::ResultStream;
+
+// ---------------------------------------------------------------- request parameters
+
+/// Parameters from fixed `(name, value)` pairs, in their order.
+pub(crate) fn params_of<const N: usize>(pairs: [(&str, &str); N]) -> Params {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
+}
+
+/// Append the ids filter `name` as a JSON array (`["a","b"]`) when the query
+/// names ids.
+pub(crate) fn push_json_ids(p: &mut Params, name: &str, ids: &[String]) {
+    if !ids.is_empty() {
+        push(p, name, json_array(ids));
+    }
+}
+
+/// Append the ids filter `name` comma-separated (`a,b`) when the query
+/// names ids.
+pub(crate) fn push_comma_ids(p: &mut Params, name: &str, ids: &[String]) {
+    if !ids.is_empty() {
+        push(p, name, ids.join(","));
+    }
+}
+
+/// Append `PageNumber` (from 1) and `PageSize` (the query's, else `max`,
+/// within `1..=max`).
+pub(crate) fn push_page(p: &mut Params, page_number: u32, requested: Option<u32>, max: u32) {
+    push(p, "PageNumber", page_number.max(1));
+    push(p, "PageSize", page_size(requested, max));
+}
+
+// ---------------------------------------------------------------- answers
+
+/// A string field, unless absent or empty.
+pub(crate) fn nonempty(s: &Option<String>) -> Option<String> {
+    s.clone().filter(|v| !v.is_empty())
+}
+
+/// The region an entry names, else `region` (the query's).
+pub(crate) fn region_or<'a>(own: &'a Option<String>, region: &'a str) -> &'a str {
+    own.as_deref().filter(|s| !s.is_empty()).unwrap_or(region)
+}
+
+/// The entries of an answer that convert (those without an id do not).
+pub(crate) fn entries<W, T>(
+    wire: &[W],
+    region: &str,
+    convert: impl Fn(&W, &str) -> Option<T>,
+) -> Vec<T> {
+    wire.iter().filter_map(|w| convert(w, region)).collect()
+}
 
 // ---------------------------------------------------------------- page-number listings
 
