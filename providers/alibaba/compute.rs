@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::ecs::page_size;
 use super::rpc::{
-    entries, nonempty, params_of, push_comma_ids, push_json_ids, push_page, region_or,
+    counted_answer, entries, nonempty, params_of, push_comma_ids, push_json_ids, push_page,
+    region_or,
 };
 use super::wire::{
     EcsTags, IpAddressSet, Params, lenient_vec, opt_bool, opt_f64, opt_string, opt_u64, push,
@@ -485,27 +486,17 @@ pub struct InstancesWire {
     pub instance: Vec<InstanceWire>,
 }
 
-/// The `DescribeInstances` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeInstancesResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Total matches (PageNumber paging only).
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number returned.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size returned.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// Token of the next page (NextToken paging); empty or absent at the end.
-    #[serde(rename = "NextToken", default, deserialize_with = "opt_string")]
-    pub next_token: Option<String>,
-    /// The instances.
-    #[serde(rename = "Instances", default)]
-    pub instances: InstancesWire,
+counted_answer! {
+    /// The `DescribeInstances` response (`TotalCount` comes with
+    /// `PageNumber` paging only).
+    pub struct DescribeInstancesResponse {
+        /// Token of the next page (NextToken paging); empty or absent at the end.
+        #[serde(rename = "NextToken", default, deserialize_with = "opt_string")]
+        pub next_token: Option<String>,
+        /// The instances.
+        #[serde(rename = "Instances", default)]
+        pub instances: InstancesWire,
+    }
 }
 
 impl DescribeInstancesResponse {
@@ -637,27 +628,16 @@ pub struct DisksWire {
     pub disk: Vec<DiskWire>,
 }
 
-/// The `DescribeDisks` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeDisksResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Total matches.
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number returned.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size returned.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// Next-page token.
-    #[serde(rename = "NextToken", default, deserialize_with = "opt_string")]
-    pub next_token: Option<String>,
-    /// The disks.
-    #[serde(rename = "Disks", default)]
-    pub disks: DisksWire,
+counted_answer! {
+    /// The `DescribeDisks` response.
+    pub struct DescribeDisksResponse {
+        /// Next-page token.
+        #[serde(rename = "NextToken", default, deserialize_with = "opt_string")]
+        pub next_token: Option<String>,
+        /// The disks.
+        #[serde(rename = "Disks", default)]
+        pub disks: DisksWire,
+    }
 }
 
 impl DescribeDisksResponse {
@@ -743,27 +723,16 @@ pub struct ImagesWire {
     pub image: Vec<ImageWire>,
 }
 
-/// The `DescribeImages` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeImagesResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Region id.
-    #[serde(rename = "RegionId", default, deserialize_with = "opt_string")]
-    pub region_id: Option<String>,
-    /// Total matches.
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number returned.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size returned.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// The images.
-    #[serde(rename = "Images", default)]
-    pub images: ImagesWire,
+counted_answer! {
+    /// The `DescribeImages` response.
+    pub struct DescribeImagesResponse {
+        /// Region id.
+        #[serde(rename = "RegionId", default, deserialize_with = "opt_string")]
+        pub region_id: Option<String>,
+        /// The images.
+        #[serde(rename = "Images", default)]
+        pub images: ImagesWire,
+    }
 }
 
 impl DescribeImagesResponse {

@@ -29,7 +29,7 @@ use super::compute::{
     reboot_instance_params, run_instances_params, start_instance_params, stop_instance_params,
 };
 use super::config::Service;
-use super::rpc::created_id;
+use super::rpc::CreatedField;
 use super::wire::{Params, opt_string, string_vec};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
@@ -109,6 +109,9 @@ pub struct CreateDiskResponse {
     #[serde(rename = "DiskId", default, deserialize_with = "opt_string")]
     pub disk_id: Option<String>,
 }
+
+// The id field of `CreateDiskResponse`, by its wire name.
+const DISK_ID: CreatedField<CreateDiskResponse> = ("DiskId", |r| r.disk_id);
 
 /// An answer whose body does not matter (only its status).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -236,17 +239,8 @@ impl Compute for AlibabaProvider {
     async fn create_volume(&self, spec: &VolumeSpec) -> Result<Volume> {
         let token = spec.client_token.clone().unwrap_or_else(client_token);
         let p = create_disk_params(spec, &token);
-        let r: CreateDiskResponse = self
-            .rpc(
-                Service::Ecs,
-                "CreateDisk",
-                &spec.region,
-                &p,
-                CallKind::Idempotent,
-            )
-            .await?;
-        let id = created_id(r.disk_id, "CreateDisk", "DiskId")?;
-        eventually(|| self.volume(&spec.region, &id)).await
+        self.create_listed::<DescribeDisksResponse, _>("CreateDisk", &spec.region, &p, DISK_ID)
+            .await
     }
 
     async fn attach_volume(&self, region: &str, volume_id: &str, instance_id: &str) -> Result<()> {

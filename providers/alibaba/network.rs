@@ -8,7 +8,8 @@
 use serde::Deserialize;
 
 use super::rpc::{
-    entries, nonempty, params_of, push_comma_ids, push_json_ids, push_page, region_or,
+    counted_answer, entries, nonempty, params_of, push_comma_ids, push_json_ids, push_page,
+    region_or,
 };
 use super::wire::{
     EcsTags, KvTags, Params, lenient_vec, opt_bool, opt_string, opt_u64, push, push_opt, push_tags,
@@ -106,30 +107,19 @@ pub struct SecurityGroupsWire {
     pub security_group: Vec<SecurityGroupWire>,
 }
 
-/// The `DescribeSecurityGroups` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeSecurityGroupsResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Region id.
-    #[serde(rename = "RegionId", default, deserialize_with = "opt_string")]
-    pub region_id: Option<String>,
-    /// Total matches.
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// Next-page token.
-    #[serde(rename = "NextToken", default, deserialize_with = "opt_string")]
-    pub next_token: Option<String>,
-    /// The groups.
-    #[serde(rename = "SecurityGroups", default)]
-    pub security_groups: SecurityGroupsWire,
+counted_answer! {
+    /// The `DescribeSecurityGroups` response.
+    pub struct DescribeSecurityGroupsResponse {
+        /// Region id.
+        #[serde(rename = "RegionId", default, deserialize_with = "opt_string")]
+        pub region_id: Option<String>,
+        /// Next-page token.
+        #[serde(rename = "NextToken", default, deserialize_with = "opt_string")]
+        pub next_token: Option<String>,
+        /// The groups.
+        #[serde(rename = "SecurityGroups", default)]
+        pub security_groups: SecurityGroupsWire,
+    }
 }
 
 impl DescribeSecurityGroupsResponse {
@@ -411,24 +401,13 @@ pub struct VpcsWire {
     pub vpc: Vec<VpcWire>,
 }
 
-/// The `DescribeVpcs` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeVpcsResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Total matches.
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// The VPCs.
-    #[serde(rename = "Vpcs", default)]
-    pub vpcs: VpcsWire,
+counted_answer! {
+    /// The `DescribeVpcs` response.
+    pub struct DescribeVpcsResponse {
+        /// The VPCs.
+        #[serde(rename = "Vpcs", default)]
+        pub vpcs: VpcsWire,
+    }
 }
 
 impl DescribeVpcsResponse {
@@ -501,24 +480,13 @@ pub struct VSwitchesWire {
     pub vswitch: Vec<VSwitchWire>,
 }
 
-/// The `DescribeVSwitches` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeVSwitchesResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Total matches.
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// The VSwitches.
-    #[serde(rename = "VSwitches", default)]
-    pub vswitches: VSwitchesWire,
+counted_answer! {
+    /// The `DescribeVSwitches` response.
+    pub struct DescribeVSwitchesResponse {
+        /// The VSwitches.
+        #[serde(rename = "VSwitches", default)]
+        pub vswitches: VSwitchesWire,
+    }
 }
 
 impl DescribeVSwitchesResponse {
@@ -608,24 +576,13 @@ pub struct EipAddressesWire {
     pub eip_address: Vec<EipAddressWire>,
 }
 
-/// The `DescribeEipAddresses` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeEipAddressesResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Total matches.
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// The EIPs.
-    #[serde(rename = "EipAddresses", default)]
-    pub eip_addresses: EipAddressesWire,
+counted_answer! {
+    /// The `DescribeEipAddresses` response.
+    pub struct DescribeEipAddressesResponse {
+        /// The EIPs.
+        #[serde(rename = "EipAddresses", default)]
+        pub eip_addresses: EipAddressesWire,
+    }
 }
 
 impl DescribeEipAddressesResponse {

@@ -7,14 +7,16 @@
 //!   types' conversions into the normalized model use.
 //! * Page-number listings: every `Describe*` list pages by `PageNumber`
 //!   (from 1) and `PageSize` (up to the API's maximum) and answers
-//!   `TotalCount`. [`PageListing`] ties an answer type to its service,
+//!   `TotalCount`; `counted_answer!` declares such an answer with the
+//!   fields they all have. [`PageListing`] ties an answer type to its service,
 //!   action, query, parameter builder and conversion (the `page_listings!`
 //!   table below); [`AlibabaProvider::page`] fetches one page,
 //!   [`AlibabaProvider::list`] streams a listing (the pages after the first
 //!   fetched concurrently) and [`AlibabaProvider::find`] looks one item up
 //!   by id.
-//! * Calls: [`AlibabaProvider::rpc`], and the acknowledged mutation, the
-//!   idempotent delete and the id of a new resource built on it.
+//! * Calls: [`AlibabaProvider::rpc`], and built on it the acknowledged
+//!   mutation, the idempotent delete and the create (the new resource's
+//!   id, and the new resource once a listing shows it).
 
 use std::future::Future;
 
@@ -26,7 +28,7 @@ use super::compute::{
     describe_disks_params, describe_images_params, describe_instances_params,
 };
 use super::config::Service;
-use super::ecs::{Ack, CONCURRENCY, ok_if_missing, page_size};
+use super::ecs::{Ack, CONCURRENCY, eventually, ok_if_missing, page_size};
 use super::network::{
     DescribeEipAddressesResponse, DescribeSecurityGroupsResponse, DescribeVSwitchesResponse,
     DescribeVpcsResponse, EIP_MAX_PAGE_SIZE, SECURITY_GROUP_MAX_PAGE_SIZE, VPC_MAX_PAGE_SIZE,
@@ -96,6 +98,33 @@ pub(crate) fn entries<W, T>(
 ) -> Vec<T> {
     wire.iter().filter_map(|w| convert(w, region)).collect()
 }
+
+/// Declare the answer of a page-number listing: the fields every such
+/// answer has (`RequestId`, `TotalCount`, `PageNumber`, `PageSize`), then
+/// the answer's own. The invoking module imports `Deserialize`, `opt_string`
+/// and `opt_u64`.
+macro_rules! counted_answer {
+    ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, Deserialize)]
+        pub struct $name {
+            /// Request id.
+            #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
+            pub request_id: Option<String>,
+            /// Total matches.
+            #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
+            pub total_count: Option<u64>,
+            /// Page number returned.
+            #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
+            pub page_number: Option<u64>,
+            /// Page size returned.
+            #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
+            pub page_size: Option<u64>,
+            $($fields)*
+        }
+    };
+}
+pub(crate) use counted_answer;
 
 // ---------------------------------------------------------------- page-number listings
 
@@ -302,10 +331,42 @@ impl AlibabaProvider {
     }
 }
 
-/// The id of a created resource, from the answer's field `field`; a
-/// `Decode` error when it is absent or empty.
-pub(crate) fn created_id(id: Option<String>, action: &str, field: &str) -> Result<String> {
-    id.filter(|s| !s.is_empty()).ok_or_else(|| {
-        Error::decode(format!("{action}: no {field} in the answer")).with_provider("alibaba")
-    })
+/// Where a create's answer `R` names the new resource: the field's wire
+/// name (for the error when it is absent) and how to read it.
+pub(crate) type CreatedField<R> = (&'static str, fn(R) -> Option<String>);
+
+impl AlibabaProvider {
+    /// Create with `action` of `service` (idempotent: `params` carry the
+    /// create's `ClientToken`) and read the new resource's id from the
+    /// answer; a `Decode` error when it is absent or empty.
+    pub(crate) async fn create<R: DeserializeOwned>(
+        &self,
+        service: Service,
+        action: &str,
+        region: &str,
+        params: &Params,
+        (field, pick): CreatedField<R>,
+    ) -> Result<String> {
+        let r: R = self
+            .rpc(service, action, region, params, CallKind::Idempotent)
+            .await?;
+        pick(r).filter(|s| !s.is_empty()).ok_or_else(|| {
+            Error::decode(format!("{action}: no {field} in the answer")).with_provider("alibaba")
+        })
+    }
+
+    /// [`create`](Self::create) on the service of listing `L`, then the new
+    /// resource as `L` shows it (retried while it does not yet).
+    pub(crate) async fn create_listed<L: PageListing, R: DeserializeOwned>(
+        &self,
+        action: &str,
+        region: &str,
+        params: &Params,
+        field: CreatedField<R>,
+    ) -> Result<L::Item> {
+        let id = self
+            .create(L::SERVICE, action, region, params, field)
+            .await?;
+        eventually(|| self.find::<L>(region, &id)).await
+    }
 }

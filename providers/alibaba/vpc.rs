@@ -26,8 +26,8 @@ use super::network::{
     describe_security_group_attribute_params, release_eip_address_params,
     revoke_security_group_params, unassociate_eip_address_params,
 };
-use super::rpc::{created_id, not_found};
-use super::wire::{Params, opt_string};
+use super::rpc::{CreatedField, not_found};
+use super::wire::opt_string;
 use crate::error::{Error, Result};
 use crate::model::{
     ListNetwork, PublicIp, PublicIpSpec, SecurityGroup, SecurityGroupSpec, SecurityRule, Subnet,
@@ -56,12 +56,11 @@ pub struct CreatedIds {
     pub allocation_id: Option<String>,
 }
 
-/// The id fields of [`CreatedIds`], by their wire names.
-type CreatedField = (&'static str, fn(CreatedIds) -> Option<String>);
-const VPC_ID: CreatedField = ("VpcId", |r| r.vpc_id);
-const VSWITCH_ID: CreatedField = ("VSwitchId", |r| r.vswitch_id);
-const SECURITY_GROUP_ID: CreatedField = ("SecurityGroupId", |r| r.security_group_id);
-const ALLOCATION_ID: CreatedField = ("AllocationId", |r| r.allocation_id);
+// The id fields of `CreatedIds`, by their wire names.
+const VPC_ID: CreatedField<CreatedIds> = ("VpcId", |r| r.vpc_id);
+const VSWITCH_ID: CreatedField<CreatedIds> = ("VSwitchId", |r| r.vswitch_id);
+const SECURITY_GROUP_ID: CreatedField<CreatedIds> = ("SecurityGroupId", |r| r.security_group_id);
+const ALLOCATION_ID: CreatedField<CreatedIds> = ("AllocationId", |r| r.allocation_id);
 
 impl AlibabaProvider {
     async fn security_groups_page(
@@ -103,22 +102,6 @@ impl AlibabaProvider {
         )
         .await
     }
-
-    /// Create with `action` and read the new resource's id from the answer
-    /// (`pick` of [`CreatedIds`], named `field` in the error).
-    async fn create_with(
-        &self,
-        service: Service,
-        action: &str,
-        region: &str,
-        params: &Params,
-        (field, pick): CreatedField,
-    ) -> Result<String> {
-        let r: CreatedIds = self
-            .rpc(service, action, region, params, CallKind::Idempotent)
-            .await?;
-        created_id(pick(r), action, field)
-    }
 }
 
 #[async_trait]
@@ -130,10 +113,8 @@ impl Network for AlibabaProvider {
     async fn create_vpc(&self, spec: &VpcSpec) -> Result<Vpc> {
         let token = spec.client_token.clone().unwrap_or_else(client_token);
         let p = create_vpc_params(spec, &token);
-        let id = self
-            .create_with(Service::Vpc, "CreateVpc", &spec.region, &p, VPC_ID)
-            .await?;
-        eventually(|| self.find::<DescribeVpcsResponse>(&spec.region, &id)).await
+        self.create_listed::<DescribeVpcsResponse, _>("CreateVpc", &spec.region, &p, VPC_ID)
+            .await
     }
 
     async fn delete_vpc(&self, region: &str, id: &str) -> Result<()> {
@@ -156,10 +137,13 @@ impl Network for AlibabaProvider {
     async fn create_subnet(&self, spec: &SubnetSpec) -> Result<Subnet> {
         let token = spec.client_token.clone().unwrap_or_else(client_token);
         let p = create_vswitch_params(spec, &token);
-        let id = self
-            .create_with(Service::Vpc, "CreateVSwitch", &spec.region, &p, VSWITCH_ID)
-            .await?;
-        eventually(|| self.find::<DescribeVSwitchesResponse>(&spec.region, &id)).await
+        self.create_listed::<DescribeVSwitchesResponse, _>(
+            "CreateVSwitch",
+            &spec.region,
+            &p,
+            VSWITCH_ID,
+        )
+        .await
     }
 
     async fn delete_subnet(&self, region: &str, id: &str) -> Result<()> {
@@ -185,7 +169,7 @@ impl Network for AlibabaProvider {
         let token = spec.client_token.clone().unwrap_or_else(client_token);
         let p = create_security_group_params(spec, &token);
         let id = self
-            .create_with(
+            .create(
                 Service::Ecs,
                 "CreateSecurityGroup",
                 &spec.region,
@@ -226,16 +210,13 @@ impl Network for AlibabaProvider {
     async fn allocate_public_ip(&self, spec: &PublicIpSpec) -> Result<PublicIp> {
         let token = spec.client_token.clone().unwrap_or_else(client_token);
         let p = allocate_eip_address_params(spec, &token);
-        let id = self
-            .create_with(
-                Service::Vpc,
-                "AllocateEipAddress",
-                &spec.region,
-                &p,
-                ALLOCATION_ID,
-            )
-            .await?;
-        eventually(|| self.find::<DescribeEipAddressesResponse>(&spec.region, &id)).await
+        self.create_listed::<DescribeEipAddressesResponse, _>(
+            "AllocateEipAddress",
+            &spec.region,
+            &p,
+            ALLOCATION_ID,
+        )
+        .await
     }
 
     async fn associate_public_ip(
