@@ -370,3 +370,69 @@ impl AlibabaProvider {
         eventually(|| self.find::<L>(region, &id)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_helpers() {
+        let mut p = params_of([("RegionId", "cn-hangzhou"), ("DryRun", "true")]);
+        push_json_ids(&mut p, "InstanceIds", &[]);
+        push_comma_ids(&mut p, "VpcId", &[]);
+        assert_eq!(p.len(), 2);
+        let ids = ["a".to_string(), "b".to_string()];
+        push_json_ids(&mut p, "InstanceIds", &ids);
+        push_comma_ids(&mut p, "VpcId", &ids);
+        push_page(&mut p, 0, Some(500), 50);
+        let want: Params = [
+            ("RegionId", "cn-hangzhou"),
+            ("DryRun", "true"),
+            ("InstanceIds", r#"["a","b"]"#),
+            ("VpcId", "a,b"),
+            ("PageNumber", "1"),
+            ("PageSize", "50"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(p, want);
+        let mut p = Params::new();
+        push_page(&mut p, 3, None, 100);
+        assert_eq!(p[1], ("PageSize".to_string(), "100".to_string()));
+        assert_eq!(p[0], ("PageNumber".to_string(), "3".to_string()));
+    }
+
+    #[test]
+    fn answer_helpers() {
+        assert_eq!(nonempty(&Some(String::new())), None);
+        assert_eq!(nonempty(&Some("x".into())).as_deref(), Some("x"));
+        assert_eq!(region_or(&Some(String::new()), "q"), "q");
+        assert_eq!(region_or(&None, "q"), "q");
+        assert_eq!(region_or(&Some("own".into()), "q"), "own");
+        let got = entries(&[1, 0, 3], "r", |n, r| (*n > 0).then(|| format!("{r}{n}")));
+        assert_eq!(got, ["r1", "r3"]);
+    }
+
+    #[test]
+    fn listings_know_their_api() {
+        assert_eq!(DescribeVpcsResponse::MAX_PAGE_SIZE, 50);
+        assert_eq!(DescribeVSwitchesResponse::SERVICE, Service::Vpc);
+        assert_eq!(DescribeSecurityGroupsResponse::SERVICE, Service::Ecs);
+        let q = <DescribeDisksResponse as PageListing>::by_id("cn-x", "d-1");
+        assert_eq!(
+            (q.region.as_str(), q.ids.as_slice()),
+            ("cn-x", &["d-1".to_string()][..])
+        );
+        let p = DescribeDisksResponse::params(&q, 1);
+        assert!(p.contains(&("DiskIds".into(), r#"["d-1"]"#.into())));
+        let r: DescribeInstancesResponse = serde_json::from_str(
+            r#"{"TotalCount":"7","PageNumber":2,"PageSize":1,"Instances":{"Instance":[{"InstanceId":"i-1"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.total_count(), Some(7));
+        assert_eq!(r.page_number, Some(2));
+        let items = PageListing::items(&r, "cn-x");
+        assert_eq!(DescribeInstancesResponse::id_of(&items[0]), "i-1");
+    }
+}
