@@ -8,9 +8,14 @@
 use base64::Engine;
 use serde::Deserialize;
 
+use super::ecs::page_size;
+use super::rpc::{
+    counted_answer, entries, nonempty, params_of, push_comma_ids, push_json_ids, push_page,
+    region_or,
+};
 use super::wire::{
-    EcsTags, IpAddressSet, Params, json_array, lenient_vec, opt_bool, opt_f64, opt_string, opt_u64,
-    push, push_list, push_opt, push_tags, string_vec, time_of,
+    EcsTags, IpAddressSet, Params, lenient_vec, opt_bool, opt_f64, opt_string, opt_u64, push,
+    push_list, push_opt, push_tags, string_vec, time_of,
 };
 use crate::model::{
     ChargeType, Image, ImageOwner, Instance, InstanceSpec, InstanceState, InstanceType, ListImages,
@@ -22,10 +27,6 @@ use crate::model::{
 pub const ECS_VERSION: &str = "2014-05-26";
 /// Largest `PageSize` / `MaxResults` of ECS list calls.
 pub const ECS_MAX_PAGE_SIZE: u32 = 100;
-
-fn page_size(requested: Option<u32>, max: u32) -> u32 {
-    requested.unwrap_or(max).clamp(1, max)
-}
 
 // ---------------------------------------------------------------- states
 
@@ -131,7 +132,7 @@ impl DescribeRegionsResponse {
             .region
             .iter()
             .filter_map(|r| {
-                let id = r.region_id.clone().filter(|s| !s.is_empty())?;
+                let id = nonempty(&r.region_id)?;
                 Some(Region {
                     provider: ProviderKind::Alibaba,
                     id,
@@ -207,7 +208,7 @@ impl DescribeZonesResponse {
             .zone
             .iter()
             .filter_map(|z| {
-                let id = z.zone_id.clone().filter(|s| !s.is_empty())?;
+                let id = nonempty(&z.zone_id)?;
                 let available = match &z.available_resource_creation {
                     Some(c) if !c.resource_types.is_empty() => {
                         c.resource_types.iter().any(|t| t == "Instance")
@@ -401,7 +402,7 @@ impl InstanceWire {
     /// As a normalized instance; `None` when the entry has no id.
     /// `region` is used when the entry does not name its own.
     pub fn to_instance(&self, region: &str) -> Option<Instance> {
-        let id = self.instance_id.clone().filter(|s| !s.is_empty())?;
+        let id = nonempty(&self.instance_id)?;
         let raw = self.status.clone().unwrap_or_default();
         let state = instance_state(&raw);
         let mut private_ips: Vec<String> = Vec::new();
@@ -430,8 +431,7 @@ impl InstanceWire {
         if let Some(ip) = self
             .eip_address
             .as_ref()
-            .and_then(|e| e.ip_address.clone())
-            .filter(|s| !s.is_empty())
+            .and_then(|e| nonempty(&e.ip_address))
         {
             if !public_ips.contains(&ip) {
                 public_ips.push(ip);
@@ -443,12 +443,8 @@ impl InstanceWire {
         );
         Some(Instance {
             provider: ProviderKind::Alibaba,
-            region: self
-                .region_id
-                .clone()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| region.to_string()),
-            zone: self.zone_id.clone().filter(|s| !s.is_empty()),
+            region: region_or(&self.region_id, region).to_string(),
+            zone: nonempty(&self.zone_id),
             id,
             name: self.instance_name.clone().unwrap_or_default(),
             state,
@@ -457,19 +453,17 @@ impl InstanceWire {
             instance_type: self.instance_type.clone(),
             vcpus: self.cpu.and_then(|c| u32::try_from(c).ok()),
             memory_mib: self.memory,
-            image_id: self.image_id.clone().filter(|s| !s.is_empty()),
+            image_id: nonempty(&self.image_id),
             private_ips,
             public_ips,
             vpc_id: self
                 .vpc_attributes
                 .as_ref()
-                .and_then(|v| v.vpc_id.clone())
-                .filter(|s| !s.is_empty()),
+                .and_then(|v| nonempty(&v.vpc_id)),
             subnet_id: self
                 .vpc_attributes
                 .as_ref()
-                .and_then(|v| v.vswitch_id.clone())
-                .filter(|s| !s.is_empty()),
+                .and_then(|v| nonempty(&v.vswitch_id)),
             security_group_ids: self.security_group_ids.security_group_id.clone(),
             charge_type: charge,
             created_at: time_of(&self.creation_time),
@@ -492,37 +486,23 @@ pub struct InstancesWire {
     pub instance: Vec<InstanceWire>,
 }
 
-/// The `DescribeInstances` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeInstancesResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Total matches (PageNumber paging only).
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number returned.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size returned.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// Token of the next page (NextToken paging); empty or absent at the end.
-    #[serde(rename = "NextToken", default, deserialize_with = "opt_string")]
-    pub next_token: Option<String>,
-    /// The instances.
-    #[serde(rename = "Instances", default)]
-    pub instances: InstancesWire,
+counted_answer! {
+    /// The `DescribeInstances` response (`TotalCount` comes with
+    /// `PageNumber` paging only).
+    pub struct DescribeInstancesResponse {
+        /// Token of the next page (NextToken paging); empty or absent at the end.
+        #[serde(rename = "NextToken", default, deserialize_with = "opt_string")]
+        pub next_token: Option<String>,
+        /// The instances.
+        #[serde(rename = "Instances", default)]
+        pub instances: InstancesWire,
+    }
 }
 
 impl DescribeInstancesResponse {
     /// As normalized instances (entries without an id are skipped).
     pub fn to_instances(&self, region: &str) -> Vec<Instance> {
-        self.instances
-            .instance
-            .iter()
-            .filter_map(|i| i.to_instance(region))
-            .collect()
+        entries(&self.instances.instance, region, InstanceWire::to_instance)
     }
 }
 
@@ -600,7 +580,7 @@ pub struct DiskWire {
 impl DiskWire {
     /// As a normalized volume; `None` when the entry has no id.
     pub fn to_volume(&self, region: &str) -> Option<Volume> {
-        let id = self.disk_id.clone().filter(|s| !s.is_empty())?;
+        let id = nonempty(&self.disk_id)?;
         let raw = self.status.clone().unwrap_or_default();
         let mut attachments: Vec<VolumeAttachment> = self
             .attachments
@@ -608,27 +588,23 @@ impl DiskWire {
             .iter()
             .filter_map(|a| {
                 Some(VolumeAttachment {
-                    instance_id: a.instance_id.clone().filter(|s| !s.is_empty())?,
-                    device: a.device.clone().filter(|s| !s.is_empty()),
+                    instance_id: nonempty(&a.instance_id)?,
+                    device: nonempty(&a.device),
                 })
             })
             .collect();
         if attachments.is_empty() {
-            if let Some(inst) = self.instance_id.clone().filter(|s| !s.is_empty()) {
+            if let Some(inst) = nonempty(&self.instance_id) {
                 attachments.push(VolumeAttachment {
                     instance_id: inst,
-                    device: self.device.clone().filter(|s| !s.is_empty()),
+                    device: nonempty(&self.device),
                 });
             }
         }
         Some(Volume {
             provider: ProviderKind::Alibaba,
-            region: self
-                .region_id
-                .clone()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| region.to_string()),
-            zone: self.zone_id.clone().filter(|s| !s.is_empty()),
+            region: region_or(&self.region_id, region).to_string(),
+            zone: nonempty(&self.zone_id),
             id,
             name: self.disk_name.clone().unwrap_or_default(),
             size_gib: self.size.unwrap_or(0),
@@ -652,37 +628,22 @@ pub struct DisksWire {
     pub disk: Vec<DiskWire>,
 }
 
-/// The `DescribeDisks` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeDisksResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Total matches.
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number returned.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size returned.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// Next-page token.
-    #[serde(rename = "NextToken", default, deserialize_with = "opt_string")]
-    pub next_token: Option<String>,
-    /// The disks.
-    #[serde(rename = "Disks", default)]
-    pub disks: DisksWire,
+counted_answer! {
+    /// The `DescribeDisks` response.
+    pub struct DescribeDisksResponse {
+        /// Next-page token.
+        #[serde(rename = "NextToken", default, deserialize_with = "opt_string")]
+        pub next_token: Option<String>,
+        /// The disks.
+        #[serde(rename = "Disks", default)]
+        pub disks: DisksWire,
+    }
 }
 
 impl DescribeDisksResponse {
     /// As normalized volumes.
     pub fn to_volumes(&self, region: &str) -> Vec<Volume> {
-        self.disks
-            .disk
-            .iter()
-            .filter_map(|d| d.to_volume(region))
-            .collect()
+        entries(&self.disks.disk, region, DiskWire::to_volume)
     }
 }
 
@@ -732,7 +693,7 @@ pub struct ImageWire {
 impl ImageWire {
     /// As a normalized image; `None` when the entry has no id.
     pub fn to_image(&self, region: &str) -> Option<Image> {
-        let id = self.image_id.clone().filter(|s| !s.is_empty())?;
+        let id = nonempty(&self.image_id)?;
         let owner = match self.image_owner_alias.as_deref() {
             Some("self") => ImageOwner::Own,
             Some("others") => ImageOwner::Shared,
@@ -744,11 +705,7 @@ impl ImageWire {
             id,
             name: self.image_name.clone().unwrap_or_default(),
             owner,
-            os: self
-                .os_name_en
-                .clone()
-                .filter(|s| !s.is_empty())
-                .or_else(|| self.os_name.clone()),
+            os: nonempty(&self.os_name_en).or_else(|| self.os_name.clone()),
             architecture: self.architecture.clone(),
             size_gib: self.size,
             raw_state: self.status.clone().unwrap_or_default(),
@@ -766,42 +723,23 @@ pub struct ImagesWire {
     pub image: Vec<ImageWire>,
 }
 
-/// The `DescribeImages` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeImagesResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Region id.
-    #[serde(rename = "RegionId", default, deserialize_with = "opt_string")]
-    pub region_id: Option<String>,
-    /// Total matches.
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number returned.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size returned.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// The images.
-    #[serde(rename = "Images", default)]
-    pub images: ImagesWire,
+counted_answer! {
+    /// The `DescribeImages` response.
+    pub struct DescribeImagesResponse {
+        /// Region id.
+        #[serde(rename = "RegionId", default, deserialize_with = "opt_string")]
+        pub region_id: Option<String>,
+        /// The images.
+        #[serde(rename = "Images", default)]
+        pub images: ImagesWire,
+    }
 }
 
 impl DescribeImagesResponse {
     /// As normalized images.
     pub fn to_images(&self, region: &str) -> Vec<Image> {
-        let region = self
-            .region_id
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .unwrap_or(region);
-        self.images
-            .image
-            .iter()
-            .filter_map(|i| i.to_image(region))
-            .collect()
+        let region = region_or(&self.region_id, region);
+        entries(&self.images.image, region, ImageWire::to_image)
     }
 }
 
@@ -834,7 +772,7 @@ pub struct InstanceTypeWire {
 impl InstanceTypeWire {
     /// As a normalized instance type; `None` without an id.
     pub fn to_instance_type(&self, region: &str) -> Option<InstanceType> {
-        let id = self.instance_type_id.clone().filter(|s| !s.is_empty())?;
+        let id = nonempty(&self.instance_type_id)?;
         let memory_mib = self
             .memory_size
             .filter(|m| m.is_finite() && *m >= 0.0)
@@ -884,11 +822,11 @@ pub struct DescribeInstanceTypesResponse {
 impl DescribeInstanceTypesResponse {
     /// As normalized instance types.
     pub fn to_instance_types(&self, region: &str) -> Vec<InstanceType> {
-        self.instance_types
-            .instance_type
-            .iter()
-            .filter_map(|t| t.to_instance_type(region))
-            .collect()
+        entries(
+            &self.instance_types.instance_type,
+            region,
+            InstanceTypeWire::to_instance_type,
+        )
     }
 }
 
@@ -903,18 +841,13 @@ pub fn describe_regions_params(accept_language: Option<&str>) -> Params {
 
 /// `DescribeZones` parameters.
 pub fn describe_zones_params(region: &str) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", region);
-    p
+    params_of([("RegionId", region)])
 }
 
 /// Filters of `DescribeInstances` shared by both paging styles.
 fn describe_instances_filters(q: &ListInstances) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", &q.region);
-    if !q.ids.is_empty() {
-        push(&mut p, "InstanceIds", json_array(&q.ids));
-    }
+    let mut p = params_of([("RegionId", &q.region)]);
+    push_json_ids(&mut p, "InstanceIds", &q.ids);
     push_tags(&mut p, &q.tags);
     p
 }
@@ -924,12 +857,7 @@ fn describe_instances_filters(q: &ListInstances) -> Params {
 /// remaining pages concurrently.
 pub fn describe_instances_params(q: &ListInstances, page_number: u32) -> Params {
     let mut p = describe_instances_filters(q);
-    push(&mut p, "PageNumber", page_number.max(1));
-    push(
-        &mut p,
-        "PageSize",
-        page_size(q.page_size, ECS_MAX_PAGE_SIZE),
-    );
+    push_page(&mut p, page_number, q.page_size, ECS_MAX_PAGE_SIZE);
     p
 }
 
@@ -949,10 +877,7 @@ pub fn describe_instances_token_params(q: &ListInstances, next_token: Option<&st
 /// `DescribeInstances` with `DryRun=true`: the permission probe behind an
 /// empty first page (see `client::is_dry_run_allowed`).
 pub fn describe_instances_dry_run_params(region: &str) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", region);
-    push(&mut p, "DryRun", true);
-    p
+    params_of([("RegionId", region), ("DryRun", "true")])
 }
 
 /// `RunInstances` parameters for one pay-as-you-go instance. The
@@ -984,9 +909,7 @@ pub fn run_instances_params(spec: &InstanceSpec, client_token: &str) -> Params {
 
 /// `StartInstance` parameters.
 pub fn start_instance_params(instance_id: &str) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "InstanceId", instance_id);
-    p
+    params_of([("InstanceId", instance_id)])
 }
 
 /// `StopInstance` parameters: `ForceStop` and `StoppedMode`
@@ -1009,35 +932,24 @@ pub fn stop_instance_params(instance_id: &str, opts: StopOptions) -> Params {
 
 /// `RebootInstance` parameters.
 pub fn reboot_instance_params(instance_id: &str, force: bool) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "InstanceId", instance_id);
-    push(&mut p, "ForceStop", force);
-    p
+    params_of([
+        ("InstanceId", instance_id),
+        ("ForceStop", &force.to_string()),
+    ])
 }
 
 /// `DeleteInstance` parameters; `force` also deletes a running instance.
 pub fn delete_instance_params(instance_id: &str, force: bool) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "InstanceId", instance_id);
-    push(&mut p, "Force", force);
-    p
+    params_of([("InstanceId", instance_id), ("Force", &force.to_string())])
 }
 
 /// `DescribeDisks` parameters (page-number style, `PageSize` up to 100).
 pub fn describe_disks_params(q: &ListVolumes, page_number: u32) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", &q.region);
-    if !q.ids.is_empty() {
-        push(&mut p, "DiskIds", json_array(&q.ids));
-    }
+    let mut p = params_of([("RegionId", &q.region)]);
+    push_json_ids(&mut p, "DiskIds", &q.ids);
     push_opt(&mut p, "InstanceId", q.instance_id.as_deref());
     push_tags(&mut p, &q.tags);
-    push(&mut p, "PageNumber", page_number.max(1));
-    push(
-        &mut p,
-        "PageSize",
-        page_size(q.page_size, ECS_MAX_PAGE_SIZE),
-    );
+    push_page(&mut p, page_number, q.page_size, ECS_MAX_PAGE_SIZE);
     p
 }
 
@@ -1057,46 +969,30 @@ pub fn create_disk_params(spec: &VolumeSpec, client_token: &str) -> Params {
 
 /// `AttachDisk` parameters.
 pub fn attach_disk_params(instance_id: &str, disk_id: &str) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "InstanceId", instance_id);
-    push(&mut p, "DiskId", disk_id);
-    p
+    params_of([("InstanceId", instance_id), ("DiskId", disk_id)])
 }
 
 /// `DetachDisk` parameters.
 pub fn detach_disk_params(instance_id: &str, disk_id: &str) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "InstanceId", instance_id);
-    push(&mut p, "DiskId", disk_id);
-    p
+    params_of([("InstanceId", instance_id), ("DiskId", disk_id)])
 }
 
 /// `DeleteDisk` parameters.
 pub fn delete_disk_params(disk_id: &str) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "DiskId", disk_id);
-    p
+    params_of([("DiskId", disk_id)])
 }
 
 /// `DescribeImages` parameters (page-number style, `PageSize` up to 100).
 pub fn describe_images_params(q: &ListImages, page_number: u32) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", &q.region);
-    if !q.ids.is_empty() {
-        push(&mut p, "ImageId", q.ids.join(","));
-    }
+    let mut p = params_of([("RegionId", &q.region)]);
+    push_comma_ids(&mut p, "ImageId", &q.ids);
     let alias = match q.owner {
         ImageOwner::Own => "self",
         ImageOwner::Shared => "others",
         _ => "system",
     };
     push(&mut p, "ImageOwnerAlias", alias);
-    push(&mut p, "PageNumber", page_number.max(1));
-    push(
-        &mut p,
-        "PageSize",
-        page_size(q.page_size, ECS_MAX_PAGE_SIZE),
-    );
+    push_page(&mut p, page_number, q.page_size, ECS_MAX_PAGE_SIZE);
     p
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Lists use `PageNumber`/`PageSize` (100 at most, the API's maximum) with
 //! the first page's `TotalCount`, so the remaining pages are fetched four
-//! at a time ([`page_number_pager`]). `DescribeInstances` also offers
+//! at a time ([`crate::paging::page_number_pager`], through the provider's
+//! shared page-number listing). `DescribeInstances` also offers
 //! `NextToken`/`MaxResults`, which cannot be fetched concurrently; the
 //! page-number style is kept for that reason. `DescribeInstanceTypes` only
 //! pages by `NextToken`.
@@ -19,23 +20,23 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use super::AlibabaProvider;
 use super::client::{CallKind, client_token};
 use super::compute::{
     DescribeDisksResponse, DescribeImagesResponse, DescribeInstanceTypesResponse,
-    DescribeInstancesResponse, ECS_MAX_PAGE_SIZE, attach_disk_params, create_disk_params,
-    delete_disk_params, delete_instance_params, describe_disks_params, describe_images_params,
-    describe_instance_types_params, describe_instances_params, detach_disk_params,
+    DescribeInstancesResponse, attach_disk_params, create_disk_params, delete_disk_params,
+    delete_instance_params, describe_instance_types_params, detach_disk_params,
     reboot_instance_params, run_instances_params, start_instance_params, stop_instance_params,
 };
 use super::config::Service;
+use super::rpc::CreatedField;
 use super::wire::{Params, opt_string, string_vec};
-use super::{AlibabaProvider, set_param};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
     Image, Instance, InstanceSpec, InstanceType, ListImages, ListInstances, ListVolumes,
     StopOptions, Volume, VolumeSpec,
 };
-use crate::paging::{CountedPage, Page, page_number_pager, token_pager};
+use crate::paging::{Page, token_pager};
 use crate::traits::{Compute, ResultStream};
 
 /// Pages fetched at once after the first page revealed the total.
@@ -109,6 +110,9 @@ pub struct CreateDiskResponse {
     pub disk_id: Option<String>,
 }
 
+// The id field of `CreateDiskResponse`, by its wire name.
+const DISK_ID: CreatedField<CreateDiskResponse> = ("DiskId", |r| r.disk_id);
+
 /// An answer whose body does not matter (only its status).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Ack {
@@ -117,76 +121,7 @@ pub struct Ack {
     pub request_id: Option<String>,
 }
 
-fn not_found(what: &str, id: &str, region: &str) -> Error {
-    Error::not_found(format!("{what} {id} does not exist"))
-        .with_provider("alibaba")
-        .with_region(region)
-}
-
 impl AlibabaProvider {
-    pub(crate) async fn ecs<T: for<'de> Deserialize<'de>>(
-        &self,
-        action: &str,
-        region: &str,
-        params: &Params,
-        kind: CallKind,
-    ) -> Result<T> {
-        self.client()
-            .call(Service::Ecs, action, Some(region), params, kind)
-            .await
-    }
-
-    async fn instances_page(
-        &self,
-        q: &ListInstances,
-        page: u32,
-        size: u32,
-    ) -> Result<CountedPage<Instance>> {
-        let mut p = describe_instances_params(q, page);
-        set_param(&mut p, "PageSize", size);
-        let r: DescribeInstancesResponse = self
-            .ecs("DescribeInstances", &q.region, &p, CallKind::Read)
-            .await?;
-        Ok(CountedPage {
-            items: r.to_instances(&q.region),
-            total: r.total_count,
-        })
-    }
-
-    async fn volumes_page(
-        &self,
-        q: &ListVolumes,
-        page: u32,
-        size: u32,
-    ) -> Result<CountedPage<Volume>> {
-        let mut p = describe_disks_params(q, page);
-        set_param(&mut p, "PageSize", size);
-        let r: DescribeDisksResponse = self
-            .ecs("DescribeDisks", &q.region, &p, CallKind::Read)
-            .await?;
-        Ok(CountedPage {
-            items: r.to_volumes(&q.region),
-            total: r.total_count,
-        })
-    }
-
-    async fn images_page(
-        &self,
-        q: &ListImages,
-        page: u32,
-        size: u32,
-    ) -> Result<CountedPage<Image>> {
-        let mut p = describe_images_params(q, page);
-        set_param(&mut p, "PageSize", size);
-        let r: DescribeImagesResponse = self
-            .ecs("DescribeImages", &q.region, &p, CallKind::Read)
-            .await?;
-        Ok(CountedPage {
-            items: r.to_images(&q.region),
-            total: r.total_count,
-        })
-    }
-
     async fn instance_types_page(
         &self,
         region: &str,
@@ -194,7 +129,13 @@ impl AlibabaProvider {
     ) -> Result<Page<InstanceType>> {
         let p = describe_instance_types_params(token.as_deref());
         let r: DescribeInstanceTypesResponse = self
-            .ecs("DescribeInstanceTypes", region, &p, CallKind::Read)
+            .rpc(
+                Service::Ecs,
+                "DescribeInstanceTypes",
+                region,
+                &p,
+                CallKind::Read,
+            )
             .await?;
         Ok(Page::new(r.to_instance_types(region), r.next_token.clone()))
     }
@@ -207,52 +148,50 @@ impl AlibabaProvider {
     pub async fn can_describe_instances(&self, region: &str) -> Result<bool> {
         let p = super::compute::describe_instances_dry_run_params(region);
         match self
-            .ecs::<Ack>("DescribeInstances", region, &p, CallKind::Read)
+            .rpc_ack(
+                Service::Ecs,
+                "DescribeInstances",
+                region,
+                &p,
+                CallKind::Read,
+            )
             .await
         {
             Err(e) if e.code().is_some_and(super::client::is_dry_run_allowed) => Ok(true),
             Err(e) if e.kind() == ErrorKind::PermissionDenied => Ok(false),
             Err(e) => Err(e),
             // A server that ignores DryRun answered the listing itself.
-            Ok(_) => Ok(true),
+            Ok(()) => Ok(true),
         }
     }
 
     async fn power(&self, action: &str, region: &str, p: Params) -> Result<()> {
-        let _: Ack = self.ecs(action, region, &p, CallKind::Mutation).await?;
-        Ok(())
+        self.rpc_ack(Service::Ecs, action, region, &p, CallKind::Mutation)
+            .await
     }
 }
 
 #[async_trait]
 impl Compute for AlibabaProvider {
     fn instances<'a>(&'a self, q: &'a ListInstances) -> ResultStream<'a, Instance> {
-        page_number_pager(
-            page_size(q.page_size, ECS_MAX_PAGE_SIZE),
-            CONCURRENCY,
-            move |page, size| self.instances_page(q, page, size),
-        )
+        self.list::<DescribeInstancesResponse>(q)
     }
 
     async fn instance(&self, region: &str, id: &str) -> Result<Instance> {
-        let q = ListInstances {
-            region: region.to_string(),
-            ids: vec![id.to_string()],
-            ..ListInstances::default()
-        };
-        self.instances_page(&q, 1, ECS_MAX_PAGE_SIZE)
-            .await?
-            .items
-            .into_iter()
-            .find(|i| i.id == id)
-            .ok_or_else(|| not_found("instance", id, region))
+        self.find::<DescribeInstancesResponse>(region, id).await
     }
 
     async fn create_instance(&self, spec: &InstanceSpec) -> Result<Instance> {
         let token = spec.client_token.clone().unwrap_or_else(client_token);
         let p = run_instances_params(spec, &token);
         let r: RunInstancesResponse = self
-            .ecs("RunInstances", &spec.region, &p, CallKind::Idempotent)
+            .rpc(
+                Service::Ecs,
+                "RunInstances",
+                &spec.region,
+                &p,
+                CallKind::Idempotent,
+            )
             .await?;
         let id = r
             .instance_id_sets
@@ -285,45 +224,23 @@ impl Compute for AlibabaProvider {
     /// missing instance is `Ok`.
     async fn delete_instance(&self, region: &str, id: &str) -> Result<()> {
         let p = delete_instance_params(id, true);
-        ok_if_missing(
-            self.ecs::<Ack>("DeleteInstance", region, &p, CallKind::Idempotent)
-                .await
-                .map(|_| ()),
-        )
+        self.rpc_delete(Service::Ecs, "DeleteInstance", region, &p)
+            .await
     }
 
     fn volumes<'a>(&'a self, q: &'a ListVolumes) -> ResultStream<'a, Volume> {
-        page_number_pager(
-            page_size(q.page_size, ECS_MAX_PAGE_SIZE),
-            CONCURRENCY,
-            move |page, size| self.volumes_page(q, page, size),
-        )
+        self.list::<DescribeDisksResponse>(q)
     }
 
     async fn volume(&self, region: &str, id: &str) -> Result<Volume> {
-        let q = ListVolumes {
-            region: region.to_string(),
-            ids: vec![id.to_string()],
-            ..ListVolumes::default()
-        };
-        self.volumes_page(&q, 1, ECS_MAX_PAGE_SIZE)
-            .await?
-            .items
-            .into_iter()
-            .find(|v| v.id == id)
-            .ok_or_else(|| not_found("disk", id, region))
+        self.find::<DescribeDisksResponse>(region, id).await
     }
 
     async fn create_volume(&self, spec: &VolumeSpec) -> Result<Volume> {
         let token = spec.client_token.clone().unwrap_or_else(client_token);
         let p = create_disk_params(spec, &token);
-        let r: CreateDiskResponse = self
-            .ecs("CreateDisk", &spec.region, &p, CallKind::Idempotent)
-            .await?;
-        let id = r.disk_id.filter(|s| !s.is_empty()).ok_or_else(|| {
-            Error::decode("CreateDisk: no DiskId in the answer").with_provider("alibaba")
-        })?;
-        eventually(|| self.volume(&spec.region, &id)).await
+        self.create_listed::<DescribeDisksResponse, _>("CreateDisk", &spec.region, &p, DISK_ID)
+            .await
     }
 
     async fn attach_volume(&self, region: &str, volume_id: &str, instance_id: &str) -> Result<()> {
@@ -346,19 +263,12 @@ impl Compute for AlibabaProvider {
 
     async fn delete_volume(&self, region: &str, id: &str) -> Result<()> {
         let p = delete_disk_params(id);
-        ok_if_missing(
-            self.ecs::<Ack>("DeleteDisk", region, &p, CallKind::Idempotent)
-                .await
-                .map(|_| ()),
-        )
+        self.rpc_delete(Service::Ecs, "DeleteDisk", region, &p)
+            .await
     }
 
     fn images<'a>(&'a self, q: &'a ListImages) -> ResultStream<'a, Image> {
-        page_number_pager(
-            page_size(q.page_size, ECS_MAX_PAGE_SIZE),
-            CONCURRENCY,
-            move |page, size| self.images_page(q, page, size),
-        )
+        self.list::<DescribeImagesResponse>(q)
     }
 
     fn instance_types<'a>(&'a self, region: &'a str) -> ResultStream<'a, InstanceType> {

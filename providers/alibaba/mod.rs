@@ -41,6 +41,7 @@ pub mod iam;
 pub mod network;
 pub mod oss;
 pub mod ram;
+pub(crate) mod rpc;
 pub mod sign;
 pub mod storage;
 pub mod vpc;

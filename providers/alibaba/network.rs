@@ -7,9 +7,13 @@
 
 use serde::Deserialize;
 
+use super::rpc::{
+    counted_answer, entries, nonempty, params_of, push_comma_ids, push_json_ids, push_page,
+    region_or,
+};
 use super::wire::{
-    EcsTags, KvTags, Params, json_array, lenient_vec, opt_bool, opt_string, opt_u64, push,
-    push_opt, push_tags, time_of,
+    EcsTags, KvTags, Params, lenient_vec, opt_bool, opt_string, opt_u64, push, push_opt, push_tags,
+    time_of,
 };
 use crate::model::{
     ChargeType, Direction, ListNetwork, Peer, PortRange, Protocol, ProviderKind, PublicIp,
@@ -28,14 +32,6 @@ pub const EIP_MAX_PAGE_SIZE: u32 = 50;
 /// Largest `PageSize` of `DescribeSecurityGroups`: the API reference gives
 /// 50 for `PageSize` (100 applies to `MaxResults`, the token style).
 pub const SECURITY_GROUP_MAX_PAGE_SIZE: u32 = 50;
-
-fn page_size(requested: Option<u32>, max: u32) -> u32 {
-    requested.unwrap_or(max).clamp(1, max)
-}
-
-fn nonempty(s: &Option<String>) -> Option<String> {
-    s.clone().filter(|v| !v.is_empty())
-}
 
 // ---------------------------------------------------------------- EIP state
 
@@ -111,45 +107,28 @@ pub struct SecurityGroupsWire {
     pub security_group: Vec<SecurityGroupWire>,
 }
 
-/// The `DescribeSecurityGroups` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeSecurityGroupsResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Region id.
-    #[serde(rename = "RegionId", default, deserialize_with = "opt_string")]
-    pub region_id: Option<String>,
-    /// Total matches.
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// Next-page token.
-    #[serde(rename = "NextToken", default, deserialize_with = "opt_string")]
-    pub next_token: Option<String>,
-    /// The groups.
-    #[serde(rename = "SecurityGroups", default)]
-    pub security_groups: SecurityGroupsWire,
+counted_answer! {
+    /// The `DescribeSecurityGroups` response.
+    pub struct DescribeSecurityGroupsResponse {
+        /// Region id.
+        #[serde(rename = "RegionId", default, deserialize_with = "opt_string")]
+        pub region_id: Option<String>,
+        /// Next-page token.
+        #[serde(rename = "NextToken", default, deserialize_with = "opt_string")]
+        pub next_token: Option<String>,
+        /// The groups.
+        #[serde(rename = "SecurityGroups", default)]
+        pub security_groups: SecurityGroupsWire,
+    }
 }
 
 impl DescribeSecurityGroupsResponse {
     /// As normalized groups, without rules.
     pub fn to_security_groups(&self, region: &str) -> Vec<SecurityGroup> {
-        let region = self
-            .region_id
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .unwrap_or(region);
-        self.security_groups
-            .security_group
-            .iter()
-            .filter_map(|g| g.to_security_group(region, Vec::new()))
-            .collect()
+        let region = region_or(&self.region_id, region);
+        entries(&self.security_groups.security_group, region, |g, r| {
+            g.to_security_group(r, Vec::new())
+        })
     }
 }
 
@@ -354,11 +333,7 @@ impl DescribeSecurityGroupAttributeResponse {
     pub fn to_security_group(&self, region: &str) -> Option<SecurityGroup> {
         Some(SecurityGroup {
             provider: ProviderKind::Alibaba,
-            region: self
-                .region_id
-                .clone()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| region.to_string()),
+            region: region_or(&self.region_id, region).to_string(),
             id: nonempty(&self.security_group_id)?,
             name: self.security_group_name.clone().unwrap_or_default(),
             description: nonempty(&self.description),
@@ -406,7 +381,7 @@ impl VpcWire {
     pub fn to_vpc(&self, region: &str) -> Option<Vpc> {
         Some(Vpc {
             provider: ProviderKind::Alibaba,
-            region: nonempty(&self.region_id).unwrap_or_else(|| region.to_string()),
+            region: region_or(&self.region_id, region).to_string(),
             id: nonempty(&self.vpc_id)?,
             name: self.vpc_name.clone().unwrap_or_default(),
             cidr: nonempty(&self.cidr_block),
@@ -426,34 +401,19 @@ pub struct VpcsWire {
     pub vpc: Vec<VpcWire>,
 }
 
-/// The `DescribeVpcs` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeVpcsResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Total matches.
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// The VPCs.
-    #[serde(rename = "Vpcs", default)]
-    pub vpcs: VpcsWire,
+counted_answer! {
+    /// The `DescribeVpcs` response.
+    pub struct DescribeVpcsResponse {
+        /// The VPCs.
+        #[serde(rename = "Vpcs", default)]
+        pub vpcs: VpcsWire,
+    }
 }
 
 impl DescribeVpcsResponse {
     /// As normalized VPCs.
     pub fn to_vpcs(&self, region: &str) -> Vec<Vpc> {
-        self.vpcs
-            .vpc
-            .iter()
-            .filter_map(|v| v.to_vpc(region))
-            .collect()
+        entries(&self.vpcs.vpc, region, VpcWire::to_vpc)
     }
 }
 
@@ -520,34 +480,19 @@ pub struct VSwitchesWire {
     pub vswitch: Vec<VSwitchWire>,
 }
 
-/// The `DescribeVSwitches` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeVSwitchesResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Total matches.
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// The VSwitches.
-    #[serde(rename = "VSwitches", default)]
-    pub vswitches: VSwitchesWire,
+counted_answer! {
+    /// The `DescribeVSwitches` response.
+    pub struct DescribeVSwitchesResponse {
+        /// The VSwitches.
+        #[serde(rename = "VSwitches", default)]
+        pub vswitches: VSwitchesWire,
+    }
 }
 
 impl DescribeVSwitchesResponse {
     /// As normalized subnets.
     pub fn to_subnets(&self, region: &str) -> Vec<Subnet> {
-        self.vswitches
-            .vswitch
-            .iter()
-            .filter_map(|v| v.to_subnet(region))
-            .collect()
+        entries(&self.vswitches.vswitch, region, VSwitchWire::to_subnet)
     }
 }
 
@@ -604,7 +549,7 @@ impl EipAddressWire {
         let raw = self.status.clone().unwrap_or_default();
         Some(PublicIp {
             provider: ProviderKind::Alibaba,
-            region: nonempty(&self.region_id).unwrap_or_else(|| region.to_string()),
+            region: region_or(&self.region_id, region).to_string(),
             id: nonempty(&self.allocation_id)?,
             name: nonempty(&self.name),
             address: self.ip_address.clone().unwrap_or_default(),
@@ -631,34 +576,23 @@ pub struct EipAddressesWire {
     pub eip_address: Vec<EipAddressWire>,
 }
 
-/// The `DescribeEipAddresses` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DescribeEipAddressesResponse {
-    /// Request id.
-    #[serde(rename = "RequestId", default, deserialize_with = "opt_string")]
-    pub request_id: Option<String>,
-    /// Total matches.
-    #[serde(rename = "TotalCount", default, deserialize_with = "opt_u64")]
-    pub total_count: Option<u64>,
-    /// Page number.
-    #[serde(rename = "PageNumber", default, deserialize_with = "opt_u64")]
-    pub page_number: Option<u64>,
-    /// Page size.
-    #[serde(rename = "PageSize", default, deserialize_with = "opt_u64")]
-    pub page_size: Option<u64>,
-    /// The EIPs.
-    #[serde(rename = "EipAddresses", default)]
-    pub eip_addresses: EipAddressesWire,
+counted_answer! {
+    /// The `DescribeEipAddresses` response.
+    pub struct DescribeEipAddressesResponse {
+        /// The EIPs.
+        #[serde(rename = "EipAddresses", default)]
+        pub eip_addresses: EipAddressesWire,
+    }
 }
 
 impl DescribeEipAddressesResponse {
     /// As normalized public IPs.
     pub fn to_public_ips(&self, region: &str) -> Vec<PublicIp> {
-        self.eip_addresses
-            .eip_address
-            .iter()
-            .filter_map(|e| e.to_public_ip(region))
-            .collect()
+        entries(
+            &self.eip_addresses.eip_address,
+            region,
+            EipAddressWire::to_public_ip,
+        )
     }
 }
 
@@ -666,28 +600,22 @@ impl DescribeEipAddressesResponse {
 
 /// `DescribeSecurityGroups` parameters (page-number style, up to 100).
 pub fn describe_security_groups_params(q: &ListNetwork, page_number: u32) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", &q.region);
-    if !q.ids.is_empty() {
-        push(&mut p, "SecurityGroupIds", json_array(&q.ids));
-    }
+    let mut p = params_of([("RegionId", &q.region)]);
+    push_json_ids(&mut p, "SecurityGroupIds", &q.ids);
     push_opt(&mut p, "VpcId", q.vpc_id.as_deref());
     push_tags(&mut p, &q.tags);
-    push(&mut p, "PageNumber", page_number.max(1));
-    push(
+    push_page(
         &mut p,
-        "PageSize",
-        page_size(q.page_size, SECURITY_GROUP_MAX_PAGE_SIZE),
+        page_number,
+        q.page_size,
+        SECURITY_GROUP_MAX_PAGE_SIZE,
     );
     p
 }
 
 /// `DescribeSecurityGroupAttribute` parameters (all rules, both directions).
 pub fn describe_security_group_attribute_params(region: &str, group_id: &str) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", region);
-    push(&mut p, "SecurityGroupId", group_id);
-    p
+    params_of([("RegionId", region), ("SecurityGroupId", group_id)])
 }
 
 /// `CreateSecurityGroup` parameters.
@@ -704,10 +632,7 @@ pub fn create_security_group_params(spec: &SecurityGroupSpec, client_token: &str
 
 /// `DeleteSecurityGroup` parameters.
 pub fn delete_security_group_params(region: &str, group_id: &str) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", region);
-    push(&mut p, "SecurityGroupId", group_id);
-    p
+    params_of([("RegionId", region), ("SecurityGroupId", group_id)])
 }
 
 fn permission_params(p: &mut Params, rule: &SecurityRule) {
@@ -776,9 +701,7 @@ pub fn authorize_security_group_params(
     rule: &SecurityRule,
     client_token: &str,
 ) -> (&'static str, Params) {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", region);
-    push(&mut p, "SecurityGroupId", group_id);
+    let mut p = params_of([("RegionId", region), ("SecurityGroupId", group_id)]);
     permission_params(&mut p, rule);
     push(&mut p, "ClientToken", client_token);
     let action = if rule.direction == Direction::Egress {
@@ -797,9 +720,7 @@ pub fn revoke_security_group_params(
     group_id: &str,
     rule: &SecurityRule,
 ) -> (&'static str, Params) {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", region);
-    push(&mut p, "SecurityGroupId", group_id);
+    let mut p = params_of([("RegionId", region), ("SecurityGroupId", group_id)]);
     match &rule.id {
         Some(id) if !id.is_empty() => push(&mut p, "SecurityGroupRuleId.1", id),
         _ => permission_params(&mut p, rule),
@@ -815,18 +736,10 @@ pub fn revoke_security_group_params(
 /// `DescribeVpcs` parameters (page-number style, `PageSize` up to 50;
 /// up to 20 ids, comma-separated).
 pub fn describe_vpcs_params(q: &ListNetwork, page_number: u32) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", &q.region);
-    if !q.ids.is_empty() {
-        push(&mut p, "VpcId", q.ids.join(","));
-    }
+    let mut p = params_of([("RegionId", &q.region)]);
+    push_comma_ids(&mut p, "VpcId", &q.ids);
     push_tags(&mut p, &q.tags);
-    push(&mut p, "PageNumber", page_number.max(1));
-    push(
-        &mut p,
-        "PageSize",
-        page_size(q.page_size, VPC_MAX_PAGE_SIZE),
-    );
+    push_page(&mut p, page_number, q.page_size, VPC_MAX_PAGE_SIZE);
     p
 }
 
@@ -843,28 +756,19 @@ pub fn create_vpc_params(spec: &VpcSpec, client_token: &str) -> Params {
 
 /// `DeleteVpc` parameters.
 pub fn delete_vpc_params(region: &str, vpc_id: &str) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", region);
-    push(&mut p, "VpcId", vpc_id);
-    p
+    params_of([("RegionId", region), ("VpcId", vpc_id)])
 }
 
 /// `DescribeVSwitches` parameters (page-number style, `PageSize` up to 50).
 /// The API filters by one `VSwitchId`; several ids are filtered client-side.
 pub fn describe_vswitches_params(q: &ListNetwork, page_number: u32) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", &q.region);
+    let mut p = params_of([("RegionId", &q.region)]);
     push_opt(&mut p, "VpcId", q.vpc_id.as_deref());
     if q.ids.len() == 1 {
         push(&mut p, "VSwitchId", &q.ids[0]);
     }
     push_tags(&mut p, &q.tags);
-    push(&mut p, "PageNumber", page_number.max(1));
-    push(
-        &mut p,
-        "PageSize",
-        page_size(q.page_size, VPC_MAX_PAGE_SIZE),
-    );
+    push_page(&mut p, page_number, q.page_size, VPC_MAX_PAGE_SIZE);
     p
 }
 
@@ -883,27 +787,16 @@ pub fn create_vswitch_params(spec: &SubnetSpec, client_token: &str) -> Params {
 
 /// `DeleteVSwitch` parameters.
 pub fn delete_vswitch_params(region: &str, vswitch_id: &str) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", region);
-    push(&mut p, "VSwitchId", vswitch_id);
-    p
+    params_of([("RegionId", region), ("VSwitchId", vswitch_id)])
 }
 
 /// `DescribeEipAddresses` parameters (page-number style, up to 100; up to
 /// 50 allocation ids, comma-separated).
 pub fn describe_eip_addresses_params(q: &ListNetwork, page_number: u32) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", &q.region);
-    if !q.ids.is_empty() {
-        push(&mut p, "AllocationId", q.ids.join(","));
-    }
+    let mut p = params_of([("RegionId", &q.region)]);
+    push_comma_ids(&mut p, "AllocationId", &q.ids);
     push_tags(&mut p, &q.tags);
-    push(&mut p, "PageNumber", page_number.max(1));
-    push(
-        &mut p,
-        "PageSize",
-        page_size(q.page_size, EIP_MAX_PAGE_SIZE),
-    );
+    push_page(&mut p, page_number, q.page_size, EIP_MAX_PAGE_SIZE);
     p
 }
 
@@ -920,18 +813,23 @@ pub fn allocate_eip_address_params(spec: &PublicIpSpec, client_token: &str) -> P
     p
 }
 
+/// The EIP and the ECS instance of an (un)association.
+fn eip_binding_params(region: &str, allocation_id: &str, instance_id: &str) -> Params {
+    params_of([
+        ("RegionId", region),
+        ("AllocationId", allocation_id),
+        ("InstanceId", instance_id),
+        ("InstanceType", "EcsInstance"),
+    ])
+}
+
 /// `AssociateEipAddress` parameters for an ECS instance.
 pub fn associate_eip_address_params(
     region: &str,
     allocation_id: &str,
     instance_id: &str,
 ) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", region);
-    push(&mut p, "AllocationId", allocation_id);
-    push(&mut p, "InstanceId", instance_id);
-    push(&mut p, "InstanceType", "EcsInstance");
-    p
+    eip_binding_params(region, allocation_id, instance_id)
 }
 
 /// `UnassociateEipAddress` parameters.
@@ -940,20 +838,12 @@ pub fn unassociate_eip_address_params(
     allocation_id: &str,
     instance_id: &str,
 ) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", region);
-    push(&mut p, "AllocationId", allocation_id);
-    push(&mut p, "InstanceId", instance_id);
-    push(&mut p, "InstanceType", "EcsInstance");
-    p
+    eip_binding_params(region, allocation_id, instance_id)
 }
 
 /// `ReleaseEipAddress` parameters.
 pub fn release_eip_address_params(region: &str, allocation_id: &str) -> Params {
-    let mut p = Params::new();
-    push(&mut p, "RegionId", region);
-    push(&mut p, "AllocationId", allocation_id);
-    p
+    params_of([("RegionId", region), ("AllocationId", allocation_id)])
 }
 
 #[cfg(test)]
