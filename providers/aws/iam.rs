@@ -598,15 +598,8 @@ mod tests {
     async fn each_principal_kind_sends_its_own_actions() {
         use futures::TryStreamExt;
 
-        let mut sim = multicloud_sim::Sim::builder()
-            .seed(11)
-            .providers(&["aws"])
-            .regions(1)
-            .instances_per_region(1)
-            .https(true)
-            .start()
-            .await
-            .unwrap();
+        let aws_only = multicloud_sim::Sim::builder().providers(&["aws"]);
+        let mut sim = aws_only.https(true).start().await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         sim.write_ca_file(&dir.path().join("ca.pem")).unwrap();
         let file = crate::config::AccountsFile::parse(&sim.accounts_toml()).unwrap();
