@@ -1,7 +1,11 @@
 //! IAM: users, groups, roles, managed policies, attachments, access keys.
 
+use std::future::Future;
+
 use async_trait::async_trait;
 use aws_sdk_iam::types::{PolicyScopeType, Tag};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 
 use super::AwsProvider;
 use super::client::{PROVIDER, paged, percent_decode, sdk_error, ts};
@@ -59,10 +63,7 @@ fn policy_ref(name: Option<&str>, arn: Option<&str>) -> Option<PolicyRef> {
     })
 }
 
-fn iam_err<E>(
-    action: &str,
-    e: aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
-) -> Error
+fn iam_err<E>(action: &str, e: SdkError<E, HttpResponse>) -> Error
 where
     E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -73,6 +74,83 @@ fn ok_if_gone(r: Result<()>) -> Result<()> {
     match r {
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
         other => other,
+    }
+}
+
+/// Awaits one IAM call; its error becomes `action`'s.
+async fn iam_call<T, E>(
+    action: &str,
+    call: impl Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
+) -> Result<T>
+where
+    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    call.await.map_err(|e| iam_err(action, e))
+}
+
+/// Awaits one IAM call whose answer carries nothing kept.
+async fn iam_done<T, E>(
+    action: &str,
+    call: impl Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
+) -> Result<()>
+where
+    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    iam_call(action, call).await.map(|_| ())
+}
+
+/// The `Marker` of the next page: only while IAM says the list is truncated.
+fn next_marker(is_truncated: bool, marker: Option<&str>) -> Option<String> {
+    is_truncated.then(|| marker.map(str::to_string)).flatten()
+}
+
+/// Every item of a `Marker`-paged IAM list, page after page until a page
+/// names no next marker.
+async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>)>>,
+{
+    let mut all = Vec::new();
+    let mut marker = None;
+    loop {
+        let (items, next) = fetch(marker).await?;
+        all.extend(items);
+        marker = next;
+        if marker.is_none() {
+            return Ok(all);
+        }
+    }
+}
+
+/// Attaching or detaching a managed policy: the one path behind
+/// `attach_policy` and `detach_policy`.
+#[derive(Clone, Copy)]
+enum Link {
+    Attach,
+    Detach,
+}
+
+/// The IAM action that attaches or detaches a managed policy on this kind of
+/// principal.
+fn link_action(link: Link, principal: &Principal) -> &'static str {
+    match (link, principal) {
+        (Link::Attach, Principal::User(_)) => "AttachUserPolicy",
+        (Link::Attach, Principal::Group(_)) => "AttachGroupPolicy",
+        (Link::Attach, Principal::Role(_)) => "AttachRolePolicy",
+        (Link::Detach, Principal::User(_)) => "DetachUserPolicy",
+        (Link::Detach, Principal::Group(_)) => "DetachGroupPolicy",
+        (Link::Detach, Principal::Role(_)) => "DetachRolePolicy",
+    }
+}
+
+/// The IAM action that lists the managed policies attached to this kind of
+/// principal.
+fn list_attached_action(principal: &Principal) -> &'static str {
+    match principal {
+        Principal::User(_) => "ListAttachedUserPolicies",
+        Principal::Group(_) => "ListAttachedGroupPolicies",
+        Principal::Role(_) => "ListAttachedRolePolicies",
     }
 }
 
@@ -98,91 +176,159 @@ impl AwsProvider {
         })
     }
 
+    /// One page of `ListAttachedUserPolicies` / `ListAttachedGroupPolicies` /
+    /// `ListAttachedRolePolicies`, by the principal's kind.
+    async fn attached_page(
+        &self,
+        principal: &Principal,
+        marker: Option<String>,
+    ) -> Result<(Vec<PolicyRef>, Option<String>)> {
+        let action = list_attached_action(principal);
+        let iam = &self.iam;
+        let (policies, is_truncated, marker) = match principal {
+            Principal::User(n) => {
+                let list = iam.list_attached_user_policies().user_name(n);
+                let o =
+                    iam_call(action, list.max_items(MAX_ITEMS).set_marker(marker).send()).await?;
+                (o.attached_policies, o.is_truncated, o.marker)
+            }
+            Principal::Group(n) => {
+                let list = iam.list_attached_group_policies().group_name(n);
+                let o =
+                    iam_call(action, list.max_items(MAX_ITEMS).set_marker(marker).send()).await?;
+                (o.attached_policies, o.is_truncated, o.marker)
+            }
+            Principal::Role(n) => {
+                let list = iam.list_attached_role_policies().role_name(n);
+                let o =
+                    iam_call(action, list.max_items(MAX_ITEMS).set_marker(marker).send()).await?;
+                (o.attached_policies, o.is_truncated, o.marker)
+            }
+        };
+        let refs = policies
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| policy_ref(p.policy_name(), p.policy_arn()))
+            .collect();
+        Ok((refs, next_marker(is_truncated, marker.as_deref())))
+    }
+
+    /// `AttachUserPolicy` / `AttachGroupPolicy` / `AttachRolePolicy` or their
+    /// `Detach*` twins, by the principal's kind (read-only guard first).
+    async fn link_policy(
+        &self,
+        link: Link,
+        principal: &Principal,
+        policy: &PolicyRef,
+    ) -> Result<()> {
+        let action = link_action(link, principal);
+        self.guard("iam", action)?;
+        let arn = self.policy_arn(policy).await?;
+        let iam = &self.iam;
+        match (link, principal) {
+            (Link::Attach, Principal::User(n)) => {
+                let call = iam.attach_user_policy().user_name(n).policy_arn(arn);
+                iam_done(action, call.send()).await
+            }
+            (Link::Attach, Principal::Group(n)) => {
+                let call = iam.attach_group_policy().group_name(n).policy_arn(arn);
+                iam_done(action, call.send()).await
+            }
+            (Link::Attach, Principal::Role(n)) => {
+                let call = iam.attach_role_policy().role_name(n).policy_arn(arn);
+                iam_done(action, call.send()).await
+            }
+            (Link::Detach, Principal::User(n)) => {
+                let call = iam.detach_user_policy().user_name(n).policy_arn(arn);
+                iam_done(action, call.send()).await
+            }
+            (Link::Detach, Principal::Group(n)) => {
+                let call = iam.detach_group_policy().group_name(n).policy_arn(arn);
+                iam_done(action, call.send()).await
+            }
+            (Link::Detach, Principal::Role(n)) => {
+                let call = iam.detach_role_policy().role_name(n).policy_arn(arn);
+                iam_done(action, call.send()).await
+            }
+        }
+    }
+
+    /// One page of `ListAccessKeys` for a user (metadata only).
+    async fn access_key_page(
+        &self,
+        user: &str,
+        marker: Option<String>,
+    ) -> Result<(Vec<AccessKeyInfo>, Option<String>)> {
+        let list = self.iam.list_access_keys().user_name(user);
+        let out = iam_call(
+            "ListAccessKeys",
+            list.max_items(MAX_ITEMS).set_marker(marker).send(),
+        )
+        .await?;
+        let items = out
+            .access_key_metadata()
+            .iter()
+            .filter_map(|k| {
+                let raw = k
+                    .status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default();
+                Some(AccessKeyInfo {
+                    provider: ProviderKind::Aws,
+                    user: k.user_name().unwrap_or(user).to_string(),
+                    id: k.access_key_id()?.to_string(),
+                    active: raw == "Active",
+                    raw_status: raw,
+                    created_at: ts(k.create_date()),
+                    last_used_at: None,
+                })
+            })
+            .collect();
+        Ok((items, next_marker(out.is_truncated(), out.marker())))
+    }
+
+    /// What stands in the way of deleting a user, every page of each list:
+    /// access key ids (`ListAccessKeys`), attached policy ARNs
+    /// (`ListAttachedUserPolicies`), inline policy names
+    /// (`ListUserPolicies`) and group names (`ListGroupsForUser`).
     async fn user_attachments(
         &self,
         name: &str,
     ) -> Result<(Vec<String>, Vec<String>, Vec<String>, Vec<String>)> {
-        let mut keys = Vec::new();
-        let mut marker = None;
-        loop {
-            let out = self
-                .iam
-                .list_access_keys()
-                .user_name(name)
-                .max_items(MAX_ITEMS)
-                .set_marker(marker)
-                .send()
-                .await
-                .map_err(|e| iam_err("ListAccessKeys", e))?;
-            keys.extend(
-                out.access_key_metadata()
-                    .iter()
-                    .filter_map(|k| k.access_key_id().map(str::to_string)),
-            );
-            marker = out.marker().map(str::to_string);
-            if !out.is_truncated() || marker.is_none() {
-                break;
-            }
-        }
-        let mut managed = Vec::new();
-        let mut marker = None;
-        loop {
-            let out = self
-                .iam
-                .list_attached_user_policies()
-                .user_name(name)
-                .max_items(MAX_ITEMS)
-                .set_marker(marker)
-                .send()
-                .await
-                .map_err(|e| iam_err("ListAttachedUserPolicies", e))?;
-            managed.extend(
-                out.attached_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(str::to_string)),
-            );
-            marker = out.marker().map(str::to_string);
-            if !out.is_truncated() || marker.is_none() {
-                break;
-            }
-        }
-        let mut inline = Vec::new();
-        let mut marker = None;
-        loop {
-            let out = self
-                .iam
-                .list_user_policies()
-                .user_name(name)
-                .max_items(MAX_ITEMS)
-                .set_marker(marker)
-                .send()
-                .await
-                .map_err(|e| iam_err("ListUserPolicies", e))?;
-            inline.extend(out.policy_names().iter().cloned());
-            marker = out.marker().map(str::to_string);
-            if !out.is_truncated() || marker.is_none() {
-                break;
-            }
-        }
-        let mut groups = Vec::new();
-        let mut marker = None;
-        loop {
-            let out = self
-                .iam
-                .list_groups_for_user()
-                .user_name(name)
-                .max_items(MAX_ITEMS)
-                .set_marker(marker)
-                .send()
-                .await
-                .map_err(|e| iam_err("ListGroupsForUser", e))?;
-            groups.extend(out.groups().iter().map(|g| g.group_name().to_string()));
-            marker = out.marker().map(str::to_string);
-            if !out.is_truncated() || marker.is_none() {
-                break;
-            }
-        }
-        Ok((keys, managed, inline, groups))
+        let keys = all_pages(|marker| self.access_key_page(name, marker)).await?;
+        let user = Principal::User(name.to_string());
+        let managed = all_pages(|marker| self.attached_page(&user, marker)).await?;
+        let inline = all_pages(|marker| async move {
+            let list = self.iam.list_user_policies().user_name(name);
+            let out = iam_call(
+                "ListUserPolicies",
+                list.max_items(MAX_ITEMS).set_marker(marker).send(),
+            )
+            .await?;
+            let next = next_marker(out.is_truncated(), out.marker());
+            Ok((out.policy_names, next))
+        })
+        .await?;
+        let groups = all_pages(|marker| async move {
+            let list = self.iam.list_groups_for_user().user_name(name);
+            let out = iam_call(
+                "ListGroupsForUser",
+                list.max_items(MAX_ITEMS).set_marker(marker).send(),
+            )
+            .await?;
+            let names = out.groups().iter().map(|g| g.group_name().to_string());
+            Ok((
+                names.collect(),
+                next_marker(out.is_truncated(), out.marker()),
+            ))
+        })
+        .await?;
+        Ok((
+            keys.into_iter().map(|k| k.id).collect(),
+            managed.into_iter().map(|p| p.id).collect(),
+            inline,
+            groups,
+        ))
     }
 }
 
@@ -199,10 +345,7 @@ impl Iam for AwsProvider {
                 .send()
                 .await
                 .map_err(|e| iam_err("ListUsers", e))?;
-            let next = out
-                .is_truncated()
-                .then(|| out.marker().map(str::to_string))
-                .flatten();
+            let next = next_marker(out.is_truncated(), out.marker());
             Ok((out.users().iter().map(user_from).collect(), next))
         })
     }
@@ -273,73 +416,28 @@ impl Iam for AwsProvider {
             .with_action("DeleteUser"));
         }
         if opts.cleanup {
+            let iam = &self.iam;
             for k in &keys {
-                ok_if_gone(
-                    self.iam
-                        .delete_access_key()
-                        .user_name(name)
-                        .access_key_id(k)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| iam_err("DeleteAccessKey", e)),
-                )?;
+                let call = iam.delete_access_key().user_name(name).access_key_id(k);
+                ok_if_gone(iam_done("DeleteAccessKey", call.send()).await)?;
             }
             for arn in &managed {
-                ok_if_gone(
-                    self.iam
-                        .detach_user_policy()
-                        .user_name(name)
-                        .policy_arn(arn)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| iam_err("DetachUserPolicy", e)),
-                )?;
+                let call = iam.detach_user_policy().user_name(name).policy_arn(arn);
+                ok_if_gone(iam_done("DetachUserPolicy", call.send()).await)?;
             }
             for p in &inline {
-                ok_if_gone(
-                    self.iam
-                        .delete_user_policy()
-                        .user_name(name)
-                        .policy_name(p)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| iam_err("DeleteUserPolicy", e)),
-                )?;
+                let call = iam.delete_user_policy().user_name(name).policy_name(p);
+                ok_if_gone(iam_done("DeleteUserPolicy", call.send()).await)?;
             }
             for g in &groups {
-                ok_if_gone(
-                    self.iam
-                        .remove_user_from_group()
-                        .user_name(name)
-                        .group_name(g)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| iam_err("RemoveUserFromGroup", e)),
-                )?;
+                let call = iam.remove_user_from_group().user_name(name).group_name(g);
+                ok_if_gone(iam_done("RemoveUserFromGroup", call.send()).await)?;
             }
-            ok_if_gone(
-                self.iam
-                    .delete_login_profile()
-                    .user_name(name)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| iam_err("DeleteLoginProfile", e)),
-            )?;
+            let call = iam.delete_login_profile().user_name(name);
+            ok_if_gone(iam_done("DeleteLoginProfile", call.send()).await)?;
         }
-        ok_if_gone(
-            self.iam
-                .delete_user()
-                .user_name(name)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| iam_err("DeleteUser", e)),
-        )
+        let call = self.iam.delete_user().user_name(name);
+        ok_if_gone(iam_done("DeleteUser", call.send()).await)
     }
 
     /// IAM `ListGroups`, every page.
@@ -353,10 +451,7 @@ impl Iam for AwsProvider {
                 .send()
                 .await
                 .map_err(|e| iam_err("ListGroups", e))?;
-            let next = out
-                .is_truncated()
-                .then(|| out.marker().map(str::to_string))
-                .flatten();
+            let next = next_marker(out.is_truncated(), out.marker());
             let items = out
                 .groups()
                 .iter()
@@ -384,10 +479,7 @@ impl Iam for AwsProvider {
                 .send()
                 .await
                 .map_err(|e| iam_err("ListRoles", e))?;
-            let next = out
-                .is_truncated()
-                .then(|| out.marker().map(str::to_string))
-                .flatten();
+            let next = next_marker(out.is_truncated(), out.marker());
             let items = out
                 .roles()
                 .iter()
@@ -427,10 +519,7 @@ impl Iam for AwsProvider {
                     .send()
                     .await
                     .map_err(|e| iam_err("ListPolicies", e))?;
-                let next = out
-                    .is_truncated()
-                    .then(|| out.marker().map(str::to_string))
-                    .flatten();
+                let next = next_marker(out.is_truncated(), out.marker());
                 let items = out
                     .policies()
                     .iter()
@@ -458,184 +547,24 @@ impl Iam for AwsProvider {
     /// IAM `ListAttachedUserPolicies` / `ListAttachedGroupPolicies` /
     /// `ListAttachedRolePolicies`, every page.
     fn attached_policies<'a>(&'a self, principal: &'a Principal) -> ResultStream<'a, PolicyRef> {
-        paged(move |marker| async move {
-            let (refs, truncated, next) = match principal {
-                Principal::User(n) => {
-                    let o = self
-                        .iam
-                        .list_attached_user_policies()
-                        .user_name(n)
-                        .max_items(MAX_ITEMS)
-                        .set_marker(marker)
-                        .send()
-                        .await
-                        .map_err(|e| iam_err("ListAttachedUserPolicies", e))?;
-                    let r: Vec<PolicyRef> = o
-                        .attached_policies()
-                        .iter()
-                        .filter_map(|p| policy_ref(p.policy_name(), p.policy_arn()))
-                        .collect();
-                    (r, o.is_truncated(), o.marker().map(str::to_string))
-                }
-                Principal::Group(n) => {
-                    let o = self
-                        .iam
-                        .list_attached_group_policies()
-                        .group_name(n)
-                        .max_items(MAX_ITEMS)
-                        .set_marker(marker)
-                        .send()
-                        .await
-                        .map_err(|e| iam_err("ListAttachedGroupPolicies", e))?;
-                    let r: Vec<PolicyRef> = o
-                        .attached_policies()
-                        .iter()
-                        .filter_map(|p| policy_ref(p.policy_name(), p.policy_arn()))
-                        .collect();
-                    (r, o.is_truncated(), o.marker().map(str::to_string))
-                }
-                Principal::Role(n) => {
-                    let o = self
-                        .iam
-                        .list_attached_role_policies()
-                        .role_name(n)
-                        .max_items(MAX_ITEMS)
-                        .set_marker(marker)
-                        .send()
-                        .await
-                        .map_err(|e| iam_err("ListAttachedRolePolicies", e))?;
-                    let r: Vec<PolicyRef> = o
-                        .attached_policies()
-                        .iter()
-                        .filter_map(|p| policy_ref(p.policy_name(), p.policy_arn()))
-                        .collect();
-                    (r, o.is_truncated(), o.marker().map(str::to_string))
-                }
-            };
-            Ok((refs, if truncated { next } else { None }))
-        })
+        paged(move |marker| self.attached_page(principal, marker))
     }
 
     /// IAM `AttachUserPolicy` / `AttachGroupPolicy` / `AttachRolePolicy`.
     async fn attach_policy(&self, principal: &Principal, policy: &PolicyRef) -> Result<()> {
-        let action = match principal {
-            Principal::Group(_) => "AttachGroupPolicy",
-            Principal::Role(_) => "AttachRolePolicy",
-            _ => "AttachUserPolicy",
-        };
-        self.guard("iam", action)?;
-        let arn = self.policy_arn(policy).await?;
-        match principal {
-            Principal::User(n) => self
-                .iam
-                .attach_user_policy()
-                .user_name(n)
-                .policy_arn(arn)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| iam_err(action, e)),
-            Principal::Group(n) => self
-                .iam
-                .attach_group_policy()
-                .group_name(n)
-                .policy_arn(arn)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| iam_err(action, e)),
-            Principal::Role(n) => self
-                .iam
-                .attach_role_policy()
-                .role_name(n)
-                .policy_arn(arn)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| iam_err(action, e)),
-        }
+        self.link_policy(Link::Attach, principal, policy).await
     }
 
     /// IAM `DetachUserPolicy` / `DetachGroupPolicy` / `DetachRolePolicy`;
     /// not attached (`NoSuchEntity`) is `Ok`.
     async fn detach_policy(&self, principal: &Principal, policy: &PolicyRef) -> Result<()> {
-        let action = match principal {
-            Principal::Group(_) => "DetachGroupPolicy",
-            Principal::Role(_) => "DetachRolePolicy",
-            _ => "DetachUserPolicy",
-        };
-        self.guard("iam", action)?;
-        let arn = self.policy_arn(policy).await?;
-        let r = match principal {
-            Principal::User(n) => self
-                .iam
-                .detach_user_policy()
-                .user_name(n)
-                .policy_arn(arn)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| iam_err(action, e)),
-            Principal::Group(n) => self
-                .iam
-                .detach_group_policy()
-                .group_name(n)
-                .policy_arn(arn)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| iam_err(action, e)),
-            Principal::Role(n) => self
-                .iam
-                .detach_role_policy()
-                .role_name(n)
-                .policy_arn(arn)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| iam_err(action, e)),
-        };
-        ok_if_gone(r)
+        ok_if_gone(self.link_policy(Link::Detach, principal, policy).await)
     }
 
     /// IAM `ListAccessKeys` (metadata only; `last_used_at` would need one
     /// `GetAccessKeyLastUsed` per key and is left `None`).
     fn access_keys<'a>(&'a self, user: &'a str) -> ResultStream<'a, AccessKeyInfo> {
-        paged(move |marker| async move {
-            let out = self
-                .iam
-                .list_access_keys()
-                .user_name(user)
-                .max_items(MAX_ITEMS)
-                .set_marker(marker)
-                .send()
-                .await
-                .map_err(|e| iam_err("ListAccessKeys", e))?;
-            let next = out
-                .is_truncated()
-                .then(|| out.marker().map(str::to_string))
-                .flatten();
-            let items = out
-                .access_key_metadata()
-                .iter()
-                .filter_map(|k| {
-                    let raw = k
-                        .status()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default();
-                    Some(AccessKeyInfo {
-                        provider: ProviderKind::Aws,
-                        user: k.user_name().unwrap_or(user).to_string(),
-                        id: k.access_key_id()?.to_string(),
-                        active: raw == "Active",
-                        raw_status: raw,
-                        created_at: ts(k.create_date()),
-                        last_used_at: None,
-                    })
-                })
-                .collect();
-            Ok((items, next))
-        })
+        paged(move |marker| self.access_key_page(user, marker))
     }
 }
 
@@ -659,5 +588,61 @@ mod tests {
         );
         let r = policy_ref(None, Some("arn:aws:iam::aws:policy/a/b/Name")).unwrap();
         assert_eq!(r.name, "Name");
+    }
+
+    /// Every principal kind reaches its own IAM action, with its own name
+    /// parameter and the policy ARN, on the simulator's request log. (The
+    /// sim answers group and role attachments with an error; only the
+    /// requests matter here.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_principal_kind_sends_its_own_actions() {
+        use futures::TryStreamExt;
+
+        let aws_only = multicloud_sim::Sim::builder().providers(&["aws"]);
+        let mut sim = aws_only.https(true).start().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        sim.write_ca_file(&dir.path().join("ca.pem")).unwrap();
+        let file = crate::config::AccountsFile::parse(&sim.accounts_toml()).unwrap();
+        let account = (file.accounts.into_iter())
+            .find(|a| a.provider == ProviderKind::Aws)
+            .unwrap();
+        let p = crate::Cloud::connect(&account).await.unwrap();
+        let iam = p.iam().unwrap();
+        let policy = PolicyRef {
+            id: "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+            name: "ReadOnlyAccess".into(),
+            kind: PolicyKind::System,
+        };
+        let arn = "PolicyArn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnlyAccess";
+        let kinds = [
+            (Principal::User("u1".into()), "User", "UserName=u1"),
+            (Principal::Group("g1".into()), "Group", "GroupName=g1"),
+            (Principal::Role("r1".into()), "Role", "RoleName=r1"),
+        ];
+        for (principal, kind, name) in kinds {
+            sim.requests().clear();
+            let _ = iam
+                .attached_policies(&principal)
+                .try_collect::<Vec<_>>()
+                .await;
+            let _ = iam.attach_policy(&principal, &policy).await;
+            let _ = iam.detach_policy(&principal, &policy).await;
+            let log = sim.requests().entries();
+            let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+            assert_eq!(
+                actions,
+                [
+                    format!("ListAttached{kind}Policies"),
+                    format!("Attach{kind}Policy"),
+                    format!("Detach{kind}Policy"),
+                ],
+                "{kind}"
+            );
+            for (i, e) in log.iter().enumerate() {
+                let body = String::from_utf8_lossy(&e.body);
+                assert!(body.contains(name), "{kind}: {body}");
+                assert_eq!(body.contains(arn), i > 0, "{kind}: {body}");
+            }
+        }
     }
 }

@@ -8,9 +8,9 @@ use sha2::{Digest, Sha256};
 use super::errors::{AwsError, ec2_from_estate};
 use super::{Call, NAME, iso};
 use crate::estate::{
-    ChargeType, Direction, Filter, ImageOwner, Instance, InstanceState, NewInstance, NewPublicIp,
-    NewSecurityGroup, NewSubnet, NewVolume, NewVpc, PageReq, Peer, ResourceKind, RuleAction, Scope,
-    SecurityGroup, SecurityRule, Tags, Volume, VolumeState,
+    ChargeType, Direction, EstateResult, Filter, ImageOwner, Instance, InstanceState, Listing,
+    NewInstance, NewPublicIp, NewSecurityGroup, NewSubnet, NewVolume, NewVpc, PageReq, Peer,
+    ResourceKind, RuleAction, Scope, SecurityGroup, SecurityRule, Tags, Volume, VolumeState,
 };
 use crate::frontend::{SimResponse, Xml};
 
@@ -150,11 +150,43 @@ fn max_results(c: &Call, lo: usize, hi: usize) -> Result<Option<usize>, AwsError
     }
 }
 
+/// What a Describe* lists: found, sorted and paged by its id.
+trait Listed {
+    fn id(&self) -> &str;
+}
+
+macro_rules! listed_by_id_field {
+    ($($t:ty),*) => {
+        $(impl Listed for $t {
+            fn id(&self) -> &str {
+                &self.id
+            }
+        })*
+    };
+}
+
+listed_by_id_field!(
+    Instance,
+    Volume,
+    crate::estate::Image,
+    crate::estate::InstanceType,
+    crate::estate::Vpc,
+    crate::estate::Subnet,
+    SecurityGroup,
+    crate::estate::PublicIp
+);
+
+/// A security group rule with its group's id.
+impl Listed for (String, SecurityRule) {
+    fn id(&self) -> &str {
+        &self.1.id
+    }
+}
+
 /// Page already-filtered items (sorted by id) with an opaque `NextToken`.
-fn page<T>(
+fn page<T: Listed>(
     c: &Call,
     items: Vec<T>,
-    key: impl Fn(&T) -> &str,
     limit: Option<usize>,
 ) -> Result<(Vec<T>, Option<String>), AwsError> {
     let start = match c.get("NextToken") {
@@ -163,7 +195,7 @@ fn page<T>(
             let after = decode_token(t).ok_or_else(|| {
                 AwsError::new(400, "InvalidNextToken", "The token is invalid or expired.")
             })?;
-            items.partition_point(|i| key(i) <= after.as_str())
+            items.partition_point(|i| i.id() <= after.as_str())
         }
     };
     let Some(limit) = limit else {
@@ -173,11 +205,111 @@ fn page<T>(
     let more = rest.len() > limit;
     let page: Vec<T> = rest.into_iter().take(limit).collect();
     let next = if more {
-        page.last().map(|i| encode_token(key(i)))
+        page.last().map(|i| encode_token(i.id()))
     } else {
         None
     };
     Ok((page, next))
+}
+
+/// The `Filter.N.Name` / `Filter.N.Value.M` pairs of a Describe* request;
+/// an item is kept when every filter holds.
+struct Filters(Vec<(String, Vec<String>)>);
+
+impl Filters {
+    /// Whether every filter holds by `field(name, values)`, which answers
+    /// `true` for names it does not know.
+    fn all(&self, field: impl Fn(&str, &[String]) -> bool) -> bool {
+        self.0.iter().all(|(n, v)| field(n, v))
+    }
+
+    /// [`Filters::all`], with `tag:<key>`, `tag-key` and `tag-value` checked
+    /// against `tags` before `field`.
+    fn all_tagged(&self, tags: &Tags, field: impl Fn(&str, &[String]) -> bool) -> bool {
+        self.all(|n, v| tag_match(tags, n, v).unwrap_or_else(|| field(n, v)))
+    }
+}
+
+/// What a Describe* request asks for: the ids (or names) it lists as
+/// `<Param>.N`, its `MaxResults` and its filters.
+struct Describe {
+    ids: Vec<String>,
+    limit: Option<usize>,
+    filters: Filters,
+}
+
+impl Describe {
+    /// The `id_param.N` list, `MaxResults` within `5..=max` (`None` for an
+    /// action without paging, whose `MaxResults` is not read), the filters.
+    fn parse(c: &Call, id_param: &str, max: Option<usize>) -> Result<Self, AwsError> {
+        let ids = c.list(id_param);
+        let limit = match max {
+            Some(hi) => max_results(c, 5, hi)?,
+            None => None,
+        };
+        let filters = Filters(c.filters());
+        Ok(Self {
+            ids,
+            limit,
+            filters,
+        })
+    }
+
+    /// Every item of an estate listing, narrowed to the requested ids when
+    /// there are any.
+    fn fetch<T>(
+        &self,
+        list: impl FnOnce(&Filter, &PageReq) -> EstateResult<Listing<T>>,
+    ) -> Result<Vec<T>, AwsError> {
+        let filter = Filter {
+            ids: self.ids.clone(),
+            ..Filter::default()
+        };
+        Ok(est(list(&filter, &PageReq::All))?.items)
+    }
+
+    /// `code` (400) with `message(id)` for the first requested id that is
+    /// not among `found`.
+    fn require_all<T: Listed>(
+        &self,
+        found: &[T],
+        code: &str,
+        message: impl Fn(&str) -> String,
+    ) -> Result<(), AwsError> {
+        match (self.ids.iter()).find(|want| !found.iter().any(|f| f.id() == want.as_str())) {
+            Some(missing) => Err(AwsError::new(400, code, &message(missing))),
+            None => Ok(()),
+        }
+    }
+
+    /// The items `keep` accepts, paged by `NextToken` and `MaxResults`.
+    fn page<T: Listed>(
+        &self,
+        c: &Call,
+        items: Vec<T>,
+        keep: impl Fn(&T) -> bool,
+    ) -> Result<(Vec<T>, Option<String>), AwsError> {
+        let kept = items.into_iter().filter(|i| keep(i)).collect();
+        page(c, kept, self.limit)
+    }
+}
+
+/// `action`'s answer listing `items` in `<set>` (each written by `item`),
+/// then `nextToken` when there is a next page.
+fn listing<T>(
+    c: &Call,
+    action: &str,
+    set: &str,
+    items: &[T],
+    next: Option<String>,
+    item: impl Fn(Xml, &T) -> Xml,
+) -> R {
+    let x = Xml::fragment()
+        .open(set)
+        .with(|x| items.iter().fold(x, item))
+        .close(set)
+        .elem_opt("nextToken", next.as_deref());
+    ok(c, action, x)
 }
 
 fn encode_token(id: &str) -> String {
@@ -293,41 +425,44 @@ fn zone_id(region: &str, z: &str) -> String {
 
 fn describe_regions(c: &Call) -> R {
     let regions = c.estate().regions(NAME, c.account()).unwrap_or_default();
-    let names = c.list("RegionName");
-    let filters = c.filters();
-    let x = Xml::fragment().open("regionInfo").with(|x| {
-        regions
-            .iter()
-            .filter(|(r, _)| names.is_empty() || names.contains(r))
-            .filter(|(r, _)| {
-                filters.iter().all(|(n, v)| match n.as_str() {
-                    "region-name" => any_glob(v, r),
-                    "endpoint" => any_glob(v, &format!("ec2.{r}.amazonaws.com")),
-                    "opt-in-status" => v.iter().any(|s| s == "opt-in-not-required"),
-                    _ => true,
-                })
+    let q = Describe::parse(c, "RegionName", None)?;
+    let regions: Vec<_> = regions
+        .into_iter()
+        .filter(|(r, _)| q.ids.is_empty() || q.ids.contains(r))
+        .filter(|(r, _)| {
+            q.filters.all(|n, v| match n {
+                "region-name" => any_glob(v, r),
+                "endpoint" => any_glob(v, &format!("ec2.{r}.amazonaws.com")),
+                "opt-in-status" => v.iter().any(|s| s == "opt-in-not-required"),
+                _ => true,
             })
-            .fold(x, |x, (r, _)| {
-                x.open("item")
-                    .elem("regionName", r)
-                    .elem("regionEndpoint", &format!("ec2.{r}.amazonaws.com"))
-                    .elem("optInStatus", "opt-in-not-required")
-                    .close("item")
-            })
-    });
-    ok(c, "DescribeRegions", x.close("regionInfo"))
+        })
+        .collect();
+    listing(
+        c,
+        "DescribeRegions",
+        "regionInfo",
+        &regions,
+        None,
+        |x, (r, _)| {
+            x.open("item")
+                .elem("regionName", r)
+                .elem("regionEndpoint", &format!("ec2.{r}.amazonaws.com"))
+                .elem("optInStatus", "opt-in-not-required")
+                .close("item")
+        },
+    )
 }
 
 fn describe_zones(c: &Call) -> R {
     let s = c.scope()?;
-    let names = c.list("ZoneName");
-    let filters = c.filters();
+    let q = Describe::parse(c, "ZoneName", None)?;
     let zones: Vec<String> = region_zones(c, &s)
         .iter()
         .map(|z| zone_name(&s.region, z))
-        .filter(|z| names.is_empty() || names.contains(z))
+        .filter(|z| q.ids.is_empty() || q.ids.contains(z))
         .filter(|z| {
-            filters.iter().all(|(n, v)| match n.as_str() {
+            q.filters.all(|n, v| match n {
                 "zone-name" => any_glob(v, z),
                 "region-name" => any_glob(v, &s.region),
                 "state" => v.iter().any(|x| x == "available"),
@@ -335,25 +470,20 @@ fn describe_zones(c: &Call) -> R {
             })
         })
         .collect();
-    let x = Xml::fragment()
-        .open("availabilityZoneInfo")
-        .with(|x| {
-            zones.iter().fold(x, |x, z| {
-                x.open("item")
-                    .elem("optInStatus", "opt-in-not-required")
-                    .raw("<messageSet/>")
-                    .elem("regionName", &s.region)
-                    .elem("zoneName", z)
-                    .elem("zoneId", &zone_id(&s.region, z))
-                    .elem("groupName", &s.region)
-                    .elem("networkBorderGroup", &s.region)
-                    .elem("zoneType", "availability-zone")
-                    .elem("zoneState", "available")
-                    .close("item")
-            })
-        })
-        .close("availabilityZoneInfo");
-    ok(c, "DescribeAvailabilityZones", x)
+    let action = "DescribeAvailabilityZones";
+    listing(c, action, "availabilityZoneInfo", &zones, None, |x, z| {
+        x.open("item")
+            .elem("optInStatus", "opt-in-not-required")
+            .raw("<messageSet/>")
+            .elem("regionName", &s.region)
+            .elem("zoneName", z)
+            .elem("zoneId", &zone_id(&s.region, z))
+            .elem("groupName", &s.region)
+            .elem("networkBorderGroup", &s.region)
+            .elem("zoneType", "availability-zone")
+            .elem("zoneState", "available")
+            .close("item")
+    })
 }
 
 // ----- instances -----
@@ -483,76 +613,51 @@ fn reservation(c: &Call, s: &Scope, instances: &[Instance], rid: &str) -> Xml {
         .close("instancesSet")
 }
 
-fn instance_filter_ok(i: &Instance, region: &str, filters: &[(String, Vec<String>)]) -> bool {
-    filters.iter().all(|(n, v)| {
-        if let Some(r) = tag_match(&i.tags, n, v) {
-            return r;
-        }
-        match n.as_str() {
-            "instance-id" => any_glob(v, &i.id),
-            "instance-state-name" => any_glob(v, state_of(i.state).1),
-            "instance-state-code" => v.contains(&state_of(i.state).0.to_string()),
-            "instance-type" => any_glob(v, &i.instance_type),
-            "availability-zone" => any_glob(v, &zone_name(region, &i.zone)),
-            "vpc-id" => i.vpc_id.as_deref().is_some_and(|x| any_glob(v, x)),
-            "subnet-id" => i.subnet_id.as_deref().is_some_and(|x| any_glob(v, x)),
-            "image-id" => any_glob(v, &i.image_id),
-            "private-ip-address" => any_glob(v, &i.private_ip),
-            "key-name" => i.key_name.as_deref().is_some_and(|x| any_glob(v, x)),
-            "instance.group-id" => i.security_group_ids.iter().any(|g| any_glob(v, g)),
-            _ => true,
-        }
+fn instance_filter_ok(i: &Instance, region: &str, filters: &Filters) -> bool {
+    filters.all_tagged(&i.tags, |n, v| match n {
+        "instance-id" => any_glob(v, &i.id),
+        "instance-state-name" => any_glob(v, state_of(i.state).1),
+        "instance-state-code" => v.contains(&state_of(i.state).0.to_string()),
+        "instance-type" => any_glob(v, &i.instance_type),
+        "availability-zone" => any_glob(v, &zone_name(region, &i.zone)),
+        "vpc-id" => i.vpc_id.as_deref().is_some_and(|x| any_glob(v, x)),
+        "subnet-id" => i.subnet_id.as_deref().is_some_and(|x| any_glob(v, x)),
+        "image-id" => any_glob(v, &i.image_id),
+        "private-ip-address" => any_glob(v, &i.private_ip),
+        "key-name" => i.key_name.as_deref().is_some_and(|x| any_glob(v, x)),
+        "instance.group-id" => i.security_group_ids.iter().any(|g| any_glob(v, g)),
+        _ => true,
     })
 }
 
 fn describe_instances(c: &Call) -> R {
     let s = c.scope()?;
-    let ids = c.list("InstanceId");
-    let limit = max_results(c, 5, 1000)?;
-    if limit.is_some() && !ids.is_empty() {
+    let q = Describe::parse(c, "InstanceId", Some(1000))?;
+    if q.limit.is_some() && !q.ids.is_empty() {
         return Err(AwsError::new(
             400,
             "InvalidParameterCombination",
             "The parameter instancesSet cannot be used with the parameter maxResults",
         ));
     }
-    let all = est(c.estate().instances(
-        &s,
-        &Filter {
-            ids: ids.clone(),
-            ..Filter::default()
+    let all = q.fetch(|f, p| c.estate().instances(&s, f, p))?;
+    q.require_all(&all, "InvalidInstanceID.NotFound", |id| {
+        format!("The instance ID '{id}' does not exist")
+    })?;
+    let (items, next) = q.page(c, all, |i| instance_filter_ok(i, &s.region, &q.filters))?;
+    listing(
+        c,
+        "DescribeInstances",
+        "reservationSet",
+        &items,
+        next,
+        |x, i| {
+            let rid = reservation_id(&i.id);
+            x.open("item")
+                .raw(&reservation(c, &s, std::slice::from_ref(i), &rid).finish())
+                .close("item")
         },
-        &PageReq::All,
-    ))?
-    .items;
-    if let Some(missing) = ids.iter().find(|id| !all.iter().any(|i| &i.id == *id)) {
-        return Err(AwsError::new(
-            400,
-            "InvalidInstanceID.NotFound",
-            &format!("The instance ID '{missing}' does not exist"),
-        ));
-    }
-    let filters = c.filters();
-    let items: Vec<Instance> = all
-        .into_iter()
-        .filter(|i| instance_filter_ok(i, &s.region, &filters))
-        .collect();
-    let (items, next) = page(c, items, |i| &i.id, limit)?;
-    let x = Xml::fragment()
-        .open("reservationSet")
-        .with(|x| {
-            items.iter().fold(x, |x, i| {
-                x.open("item")
-                    .raw(
-                        &reservation(c, &s, std::slice::from_ref(i), &reservation_id(&i.id))
-                            .finish(),
-                    )
-                    .close("item")
-            })
-        })
-        .close("reservationSet")
-        .elem_opt("nextToken", next.as_deref());
-    ok(c, "DescribeInstances", x)
+    )
 }
 
 fn run_instances(c: &Call) -> R {
@@ -778,77 +883,45 @@ fn volume_fields(x: Xml, v: &Volume, region: &str) -> Xml {
 
 fn describe_volumes(c: &Call) -> R {
     let s = c.scope()?;
-    let ids = c.list("VolumeId");
-    let limit = max_results(c, 5, 500)?;
-    let all = est(c.estate().volumes(
-        &s,
-        &Filter {
-            ids: ids.clone(),
-            ..Filter::default()
-        },
-        &PageReq::All,
-    ))?
-    .items;
-    if let Some(missing) = ids.iter().find(|id| !all.iter().any(|v| &v.id == *id)) {
-        return Err(AwsError::new(
-            400,
-            "InvalidVolume.NotFound",
-            &format!("The volume '{missing}' does not exist."),
-        ));
-    }
-    let filters = c.filters();
-    let items: Vec<Volume> = all
-        .into_iter()
-        .filter(|v| {
-            filters.iter().all(|(n, vals)| {
-                if let Some(r) = tag_match(&v.tags, n, vals) {
-                    return r;
-                }
-                match n.as_str() {
-                    "volume-id" => any_glob(vals, &v.id),
-                    "status" => any_glob(vals, volume_status(v.state)),
-                    "attachment.instance-id" => {
-                        v.instance_id.as_deref().is_some_and(|i| any_glob(vals, i))
-                    }
-                    "availability-zone" => any_glob(vals, &zone_name(&s.region, &v.zone)),
-                    "volume-type" => any_glob(vals, aws_volume_type(&v.volume_type)),
-                    _ => true,
-                }
-            })
+    let q = Describe::parse(c, "VolumeId", Some(500))?;
+    let all = q.fetch(|f, p| c.estate().volumes(&s, f, p))?;
+    q.require_all(&all, "InvalidVolume.NotFound", |id| {
+        format!("The volume '{id}' does not exist.")
+    })?;
+    let (items, next) = q.page(c, all, |v| {
+        q.filters.all_tagged(&v.tags, |n, vals| match n {
+            "volume-id" => any_glob(vals, &v.id),
+            "status" => any_glob(vals, volume_status(v.state)),
+            "attachment.instance-id" => v.instance_id.as_deref().is_some_and(|i| any_glob(vals, i)),
+            "availability-zone" => any_glob(vals, &zone_name(&s.region, &v.zone)),
+            "volume-type" => any_glob(vals, aws_volume_type(&v.volume_type)),
+            _ => true,
         })
-        .collect();
-    let (items, next) = page(c, items, |v| &v.id, limit)?;
-    let x = Xml::fragment()
-        .open("volumeSet")
-        .with(|x| {
-            items.iter().fold(x, |x, v| {
-                let x = volume_fields(x.open("item"), v, &s.region).open("attachmentSet");
-                let x = match &v.instance_id {
-                    Some(i) => x
-                        .open("item")
-                        .elem("volumeId", &v.id)
-                        .elem("instanceId", i)
-                        .elem("device", v.device.as_deref().unwrap_or("/dev/sdf"))
-                        .elem("status", attach_status(v.state))
-                        .elem("attachTime", &iso(&v.state_since))
-                        .elem(
-                            "deleteOnTermination",
-                            if v.is_system { "true" } else { "false" },
-                        )
-                        .close("item"),
-                    None => x,
-                };
-                let x = x
-                    .close("attachmentSet")
-                    .elem("volumeType", aws_volume_type(&v.volume_type))
-                    .elem("encrypted", "false")
-                    .elem("multiAttachEnabled", "false");
-                tag_set(x, &v.tags).close("item")
-            })
-        })
-        .close("volumeSet")
-        .elem_opt("nextToken", next.as_deref());
-    ok(c, "DescribeVolumes", x)
+    })?;
+    listing(c, "DescribeVolumes", "volumeSet", &items, next, |x, v| {
+        let x = volume_fields(x.open("item"), v, &s.region).open("attachmentSet");
+        let x = match &v.instance_id {
+            Some(i) => x
+                .open("item")
+                .elem("volumeId", &v.id)
+                .elem("instanceId", i)
+                .elem("device", v.device.as_deref().unwrap_or("/dev/sdf"))
+                .elem("status", attach_status(v.state))
+                .elem("attachTime", &iso(&v.state_since))
+                .elem(
+                    "deleteOnTermination",
+                    if v.is_system { "true" } else { "false" },
+                )
+                .close("item"),
+            None => x,
+        };
+        let x = x
+            .close("attachmentSet")
+            .elem("volumeType", aws_volume_type(&v.volume_type))
+            .elem("encrypted", "false")
+            .elem("multiAttachEnabled", "false");
+        tag_set(x, &v.tags).close("item")
+    })
 }
 
 fn create_volume(c: &Call) -> R {
@@ -936,181 +1009,149 @@ fn attach_detach(c: &Call, action: &str) -> R {
 
 // ----- images and types -----
 
+/// One `imagesSet` item.
+fn image_item(x: Xml, c: &Call, i: &crate::estate::Image) -> Xml {
+    let owner = match i.owner {
+        ImageOwner::Own => c.account().to_string(),
+        ImageOwner::System => "137112412989".to_string(),
+        ImageOwner::Shared => "123456789012".to_string(),
+    };
+    let x = x
+        .open("item")
+        .elem("imageId", &i.id)
+        .elem("imageLocation", &format!("{owner}/{}", i.name))
+        .elem("imageState", "available")
+        .elem("imageOwnerId", &owner)
+        .elem("creationDate", &iso(&i.created_at))
+        .elem(
+            "isPublic",
+            if i.owner == ImageOwner::System {
+                "true"
+            } else {
+                "false"
+            },
+        )
+        .elem(
+            "architecture",
+            if i.architecture == "arm64" {
+                "arm64"
+            } else {
+                "x86_64"
+            },
+        )
+        .elem("imageType", "machine")
+        .elem_opt(
+            "imageOwnerAlias",
+            (i.owner == ImageOwner::System).then_some("amazon"),
+        )
+        .elem("name", &i.name)
+        .elem("description", &i.os)
+        .elem("rootDeviceType", "ebs")
+        .elem("rootDeviceName", "/dev/xvda")
+        .open("blockDeviceMapping")
+        .open("item")
+        .elem("deviceName", "/dev/xvda")
+        .open("ebs")
+        .elem("volumeSize", &i.size_gib.to_string())
+        .elem("deleteOnTermination", "true")
+        .close("ebs")
+        .close("item")
+        .close("blockDeviceMapping")
+        .elem("virtualizationType", "hvm")
+        .elem("hypervisor", "xen")
+        .elem(
+            "platformDetails",
+            if i.os.to_lowercase().contains("windows") {
+                "Windows"
+            } else {
+                "Linux/UNIX"
+            },
+        );
+    tag_set(x, &i.tags).close("item")
+}
+
 fn describe_images(c: &Call) -> R {
     let s = c.scope()?;
     let owners = c.list("Owner");
     let exec = c.list("ExecutableBy");
-    let ids = c.list("ImageId");
-    let filters = c.filters();
-    let limit = max_results(c, 5, 1000)?;
-    let all = est(c.estate().images(
-        &s,
-        None,
-        &Filter {
-            ids,
-            ..Filter::default()
-        },
-        &PageReq::All,
-    ))?
-    .items;
-    let items: Vec<_> = all
-        .into_iter()
-        .filter(|i| {
-            let owner_ok = owners.is_empty()
-                || owners.iter().any(|o| match o.as_str() {
-                    "self" => i.owner == ImageOwner::Own,
-                    "amazon" => i.owner == ImageOwner::System,
-                    a if a == c.account() => i.owner == ImageOwner::Own,
-                    _ => false,
-                });
-            let exec_ok = exec.is_empty()
-                || exec.iter().any(|e| match e.as_str() {
-                    "self" => i.owner == ImageOwner::Shared || i.owner == ImageOwner::Own,
-                    "all" => i.owner == ImageOwner::System,
-                    _ => false,
-                });
-            owner_ok
-                && exec_ok
-                && filters.iter().all(|(n, v)| {
-                    if let Some(r) = tag_match(&i.tags, n, v) {
-                        return r;
-                    }
-                    match n.as_str() {
-                        "name" => any_glob(v, &i.name),
-                        "image-id" => any_glob(v, &i.id),
-                        "architecture" => any_glob(v, &i.architecture),
-                        "state" => any_glob(v, "available"),
-                        _ => true,
-                    }
-                })
-        })
-        .collect();
-    let (items, next) = page(c, items, |i| &i.id, limit)?;
-    let x = Xml::fragment()
-        .open("imagesSet")
-        .with(|x| {
-            items.iter().fold(x, |x, i| {
-                let owner = match i.owner {
-                    ImageOwner::Own => c.account().to_string(),
-                    ImageOwner::System => "137112412989".to_string(),
-                    ImageOwner::Shared => "123456789012".to_string(),
-                };
-                let x = x
-                    .open("item")
-                    .elem("imageId", &i.id)
-                    .elem("imageLocation", &format!("{owner}/{}", i.name))
-                    .elem("imageState", "available")
-                    .elem("imageOwnerId", &owner)
-                    .elem("creationDate", &iso(&i.created_at))
-                    .elem(
-                        "isPublic",
-                        if i.owner == ImageOwner::System {
-                            "true"
-                        } else {
-                            "false"
-                        },
-                    )
-                    .elem(
-                        "architecture",
-                        if i.architecture == "arm64" {
-                            "arm64"
-                        } else {
-                            "x86_64"
-                        },
-                    )
-                    .elem("imageType", "machine")
-                    .elem_opt(
-                        "imageOwnerAlias",
-                        (i.owner == ImageOwner::System).then_some("amazon"),
-                    )
-                    .elem("name", &i.name)
-                    .elem("description", &i.os)
-                    .elem("rootDeviceType", "ebs")
-                    .elem("rootDeviceName", "/dev/xvda")
-                    .open("blockDeviceMapping")
-                    .open("item")
-                    .elem("deviceName", "/dev/xvda")
-                    .open("ebs")
-                    .elem("volumeSize", &i.size_gib.to_string())
-                    .elem("deleteOnTermination", "true")
-                    .close("ebs")
-                    .close("item")
-                    .close("blockDeviceMapping")
-                    .elem("virtualizationType", "hvm")
-                    .elem("hypervisor", "xen")
-                    .elem(
-                        "platformDetails",
-                        if i.os.to_lowercase().contains("windows") {
-                            "Windows"
-                        } else {
-                            "Linux/UNIX"
-                        },
-                    );
-                tag_set(x, &i.tags).close("item")
+    let q = Describe::parse(c, "ImageId", Some(1000))?;
+    let all = q.fetch(|f, p| c.estate().images(&s, None, f, p))?;
+    let (items, next) = q.page(c, all, |i| {
+        let owner_ok = owners.is_empty()
+            || owners.iter().any(|o| match o.as_str() {
+                "self" => i.owner == ImageOwner::Own,
+                "amazon" => i.owner == ImageOwner::System,
+                a if a == c.account() => i.owner == ImageOwner::Own,
+                _ => false,
+            });
+        let exec_ok = exec.is_empty()
+            || exec.iter().any(|e| match e.as_str() {
+                "self" => i.owner == ImageOwner::Shared || i.owner == ImageOwner::Own,
+                "all" => i.owner == ImageOwner::System,
+                _ => false,
+            });
+        owner_ok
+            && exec_ok
+            && q.filters.all_tagged(&i.tags, |n, v| match n {
+                "name" => any_glob(v, &i.name),
+                "image-id" => any_glob(v, &i.id),
+                "architecture" => any_glob(v, &i.architecture),
+                "state" => any_glob(v, "available"),
+                _ => true,
             })
-        })
-        .close("imagesSet")
-        .elem_opt("nextToken", next.as_deref());
-    ok(c, "DescribeImages", x)
+    })?;
+    listing(c, "DescribeImages", "imagesSet", &items, next, |x, i| {
+        image_item(x, c, i)
+    })
+}
+
+/// One `instanceTypeSet` item.
+fn instance_type_item(x: Xml, t: &crate::estate::InstanceType) -> Xml {
+    let x = x
+        .open("item")
+        .elem("instanceType", &t.id)
+        .elem("currentGeneration", "true")
+        .open("vCpuInfo")
+        .elem("defaultVCpus", &t.vcpus.to_string())
+        .close("vCpuInfo")
+        .open("memoryInfo")
+        .elem("sizeInMiB", &t.memory_mib.to_string())
+        .close("memoryInfo");
+    let x = if t.gpus > 0 {
+        x.open("gpuInfo")
+            .open("gpus")
+            .open("item")
+            .elem("count", &t.gpus.to_string())
+            .close("item")
+            .close("gpus")
+            .close("gpuInfo")
+    } else {
+        x
+    };
+    x.close("item")
 }
 
 fn describe_instance_types(c: &Call) -> R {
     let s = c.scope()?;
-    let wanted = c.list("InstanceType");
-    let limit = max_results(c, 5, 100)?;
-    let filters = c.filters();
-    let all = est(c.estate().instance_types(
-        &s,
-        &Filter {
-            ids: wanted,
-            ..Filter::default()
-        },
-        &PageReq::All,
-    ))?
-    .items;
-    let items: Vec<_> = all
-        .into_iter()
-        .filter(|t| {
-            filters.iter().all(|(n, v)| match n.as_str() {
-                "instance-type" => any_glob(v, &t.id),
-                "vcpu-info.default-vcpus" => v.contains(&t.vcpus.to_string()),
-                "memory-info.size-in-mib" => v.contains(&t.memory_mib.to_string()),
-                _ => true,
-            })
+    let q = Describe::parse(c, "InstanceType", Some(100))?;
+    let all = q.fetch(|f, p| c.estate().instance_types(&s, f, p))?;
+    let (items, next) = q.page(c, all, |t| {
+        q.filters.all(|n, v| match n {
+            "instance-type" => any_glob(v, &t.id),
+            "vcpu-info.default-vcpus" => v.contains(&t.vcpus.to_string()),
+            "memory-info.size-in-mib" => v.contains(&t.memory_mib.to_string()),
+            _ => true,
         })
-        .collect();
-    let (items, next) = page(c, items, |t| &t.id, limit)?;
-    let x = Xml::fragment()
-        .open("instanceTypeSet")
-        .with(|x| {
-            items.iter().fold(x, |x, t| {
-                let x = x
-                    .open("item")
-                    .elem("instanceType", &t.id)
-                    .elem("currentGeneration", "true")
-                    .open("vCpuInfo")
-                    .elem("defaultVCpus", &t.vcpus.to_string())
-                    .close("vCpuInfo")
-                    .open("memoryInfo")
-                    .elem("sizeInMiB", &t.memory_mib.to_string())
-                    .close("memoryInfo");
-                let x = if t.gpus > 0 {
-                    x.open("gpuInfo")
-                        .open("gpus")
-                        .open("item")
-                        .elem("count", &t.gpus.to_string())
-                        .close("item")
-                        .close("gpus")
-                        .close("gpuInfo")
-                } else {
-                    x
-                };
-                x.close("item")
-            })
-        })
-        .close("instanceTypeSet")
-        .elem_opt("nextToken", next.as_deref());
-    ok(c, "DescribeInstanceTypes", x)
+    })?;
+    let action = "DescribeInstanceTypes";
+    listing(
+        c,
+        action,
+        "instanceTypeSet",
+        &items,
+        next,
+        instance_type_item,
+    )
 }
 
 // ----- VPCs and subnets -----
@@ -1141,53 +1182,23 @@ fn vpc_fields(x: Xml, c: &Call, v: &crate::estate::Vpc) -> Xml {
 
 fn describe_vpcs(c: &Call) -> R {
     let s = c.scope()?;
-    let ids = c.list("VpcId");
-    let limit = max_results(c, 5, 1000)?;
-    let filters = c.filters();
-    let all = est(c.estate().vpcs(
-        &s,
-        &Filter {
-            ids: ids.clone(),
-            ..Filter::default()
-        },
-        &PageReq::All,
-    ))?
-    .items;
-    if let Some(missing) = ids.iter().find(|id| !all.iter().any(|v| &v.id == *id)) {
-        return Err(AwsError::new(
-            400,
-            "InvalidVpcID.NotFound",
-            &format!("The vpc ID '{missing}' does not exist"),
-        ));
-    }
-    let items: Vec<_> = all
-        .into_iter()
-        .filter(|v| {
-            filters.iter().all(|(n, vals)| {
-                if let Some(r) = tag_match(&v.tags, n, vals) {
-                    return r;
-                }
-                match n.as_str() {
-                    "vpc-id" => any_glob(vals, &v.id),
-                    "cidr" | "cidr-block" => any_glob(vals, &v.cidr),
-                    "is-default" => vals.contains(&v.is_default.to_string()),
-                    "state" => any_glob(vals, "available"),
-                    _ => true,
-                }
-            })
+    let q = Describe::parse(c, "VpcId", Some(1000))?;
+    let all = q.fetch(|f, p| c.estate().vpcs(&s, f, p))?;
+    q.require_all(&all, "InvalidVpcID.NotFound", |id| {
+        format!("The vpc ID '{id}' does not exist")
+    })?;
+    let (items, next) = q.page(c, all, |v| {
+        q.filters.all_tagged(&v.tags, |n, vals| match n {
+            "vpc-id" => any_glob(vals, &v.id),
+            "cidr" | "cidr-block" => any_glob(vals, &v.cidr),
+            "is-default" => vals.contains(&v.is_default.to_string()),
+            "state" => any_glob(vals, "available"),
+            _ => true,
         })
-        .collect();
-    let (items, next) = page(c, items, |v| &v.id, limit)?;
-    let x = Xml::fragment()
-        .open("vpcSet")
-        .with(|x| {
-            items
-                .iter()
-                .fold(x, |x, v| vpc_fields(x.open("item"), c, v).close("item"))
-        })
-        .close("vpcSet")
-        .elem_opt("nextToken", next.as_deref());
-    ok(c, "DescribeVpcs", x)
+    })?;
+    listing(c, "DescribeVpcs", "vpcSet", &items, next, |x, v| {
+        vpc_fields(x.open("item"), c, v).close("item")
+    })
 }
 
 fn create_vpc(c: &Call) -> R {
@@ -1239,53 +1250,23 @@ fn subnet_fields(x: Xml, c: &Call, s: &Scope, n: &crate::estate::Subnet) -> Xml 
 
 fn describe_subnets(c: &Call) -> R {
     let s = c.scope()?;
-    let ids = c.list("SubnetId");
-    let limit = max_results(c, 5, 1000)?;
-    let filters = c.filters();
-    let all = est(c.estate().subnets(
-        &s,
-        &Filter {
-            ids: ids.clone(),
-            ..Filter::default()
-        },
-        &PageReq::All,
-    ))?
-    .items;
-    if let Some(missing) = ids.iter().find(|id| !all.iter().any(|v| &v.id == *id)) {
-        return Err(AwsError::new(
-            400,
-            "InvalidSubnetID.NotFound",
-            &format!("The subnet ID '{missing}' does not exist"),
-        ));
-    }
-    let items: Vec<_> = all
-        .into_iter()
-        .filter(|n| {
-            filters.iter().all(|(f, vals)| {
-                if let Some(r) = tag_match(&n.tags, f, vals) {
-                    return r;
-                }
-                match f.as_str() {
-                    "subnet-id" => any_glob(vals, &n.id),
-                    "vpc-id" => any_glob(vals, &n.vpc_id),
-                    "availability-zone" => any_glob(vals, &zone_name(&s.region, &n.zone)),
-                    "cidr-block" => any_glob(vals, &n.cidr),
-                    _ => true,
-                }
-            })
+    let q = Describe::parse(c, "SubnetId", Some(1000))?;
+    let all = q.fetch(|f, p| c.estate().subnets(&s, f, p))?;
+    q.require_all(&all, "InvalidSubnetID.NotFound", |id| {
+        format!("The subnet ID '{id}' does not exist")
+    })?;
+    let (items, next) = q.page(c, all, |n| {
+        q.filters.all_tagged(&n.tags, |f, vals| match f {
+            "subnet-id" => any_glob(vals, &n.id),
+            "vpc-id" => any_glob(vals, &n.vpc_id),
+            "availability-zone" => any_glob(vals, &zone_name(&s.region, &n.zone)),
+            "cidr-block" => any_glob(vals, &n.cidr),
+            _ => true,
         })
-        .collect();
-    let (items, next) = page(c, items, |n| &n.id, limit)?;
-    let x = Xml::fragment()
-        .open("subnetSet")
-        .with(|x| {
-            items.iter().fold(x, |x, n| {
-                subnet_fields(x.open("item"), c, &s, n).close("item")
-            })
-        })
-        .close("subnetSet")
-        .elem_opt("nextToken", next.as_deref());
-    ok(c, "DescribeSubnets", x)
+    })?;
+    listing(c, "DescribeSubnets", "subnetSet", &items, next, |x, n| {
+        subnet_fields(x.open("item"), c, &s, n).close("item")
+    })
 }
 
 fn create_subnet(c: &Call) -> R {
@@ -1414,54 +1395,29 @@ fn sg_item(x: Xml, c: &Call, s: &Scope, g: &SecurityGroup) -> Xml {
 
 fn describe_sgs(c: &Call) -> R {
     let s = c.scope()?;
-    let ids = c.list("GroupId");
     let names = c.list("GroupName");
-    let limit = max_results(c, 5, 1000)?;
-    let filters = c.filters();
-    let all = est(c.estate().security_groups(
-        &s,
-        &Filter {
-            ids: ids.clone(),
-            ..Filter::default()
-        },
-        &PageReq::All,
-    ))?
-    .items;
-    if let Some(missing) = ids.iter().find(|id| !all.iter().any(|g| &g.id == *id)) {
-        return Err(AwsError::new(
-            400,
-            "InvalidGroup.NotFound",
-            &format!("The security group '{missing}' does not exist"),
-        ));
-    }
-    let items: Vec<_> = all
-        .into_iter()
-        .filter(|g| names.is_empty() || names.contains(&g.name))
-        .filter(|g| {
-            filters.iter().all(|(f, vals)| {
-                if let Some(r) = tag_match(&g.tags, f, vals) {
-                    return r;
-                }
-                match f.as_str() {
-                    "group-id" => any_glob(vals, &g.id),
-                    "group-name" => any_glob(vals, &g.name),
-                    "vpc-id" => g.vpc_id.as_deref().is_some_and(|v| any_glob(vals, v)),
-                    _ => true,
-                }
+    let q = Describe::parse(c, "GroupId", Some(1000))?;
+    let all = q.fetch(|f, p| c.estate().security_groups(&s, f, p))?;
+    q.require_all(&all, "InvalidGroup.NotFound", |id| {
+        format!("The security group '{id}' does not exist")
+    })?;
+    let (items, next) = q.page(c, all, |g| {
+        (names.is_empty() || names.contains(&g.name))
+            && q.filters.all_tagged(&g.tags, |f, vals| match f {
+                "group-id" => any_glob(vals, &g.id),
+                "group-name" => any_glob(vals, &g.name),
+                "vpc-id" => g.vpc_id.as_deref().is_some_and(|v| any_glob(vals, v)),
+                _ => true,
             })
-        })
-        .collect();
-    let (items, next) = page(c, items, |g| &g.id, limit)?;
-    let x = Xml::fragment()
-        .open("securityGroupInfo")
-        .with(|x| {
-            items
-                .iter()
-                .fold(x, |x, g| sg_item(x.open("item"), c, &s, g).close("item"))
-        })
-        .close("securityGroupInfo")
-        .elem_opt("nextToken", next.as_deref());
-    ok(c, "DescribeSecurityGroups", x)
+    })?;
+    listing(
+        c,
+        "DescribeSecurityGroups",
+        "securityGroupInfo",
+        &items,
+        next,
+        |x, g| sg_item(x.open("item"), c, &s, g).close("item"),
+    )
 }
 
 fn rule_item(x: Xml, c: &Call, group: &str, r: &SecurityRule) -> Xml {
@@ -1501,9 +1457,7 @@ fn rule_item(x: Xml, c: &Call, group: &str, r: &SecurityRule) -> Xml {
 
 fn describe_sg_rules(c: &Call) -> R {
     let s = c.scope()?;
-    let rule_ids = c.list("SecurityGroupRuleId");
-    let limit = max_results(c, 5, 1000)?;
-    let filters = c.filters();
+    let q = Describe::parse(c, "SecurityGroupRuleId", Some(1000))?;
     let groups = est(c
         .estate()
         .security_groups(&s, &Filter::default(), &PageReq::All))?
@@ -1512,23 +1466,24 @@ fn describe_sg_rules(c: &Call) -> R {
         .iter()
         .flat_map(|g| g.rules.iter().map(|r| (g.id.clone(), r.clone())))
         .filter(|(_, r)| r.action == RuleAction::Allow)
-        .filter(|(_, r)| rule_ids.is_empty() || rule_ids.contains(&r.id))
-        .filter(|(g, r)| {
-            filters.iter().all(|(f, vals)| match f.as_str() {
+        .collect();
+    rules.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+    let (items, next) = q.page(c, rules, |(g, r)| {
+        (q.ids.is_empty() || q.ids.contains(&r.id))
+            && q.filters.all(|f, vals| match f {
                 "group-id" => any_glob(vals, g),
                 "security-group-rule-id" => any_glob(vals, &r.id),
                 _ => true,
             })
-        })
-        .collect();
-    rules.sort_by(|a, b| a.1.id.cmp(&b.1.id));
-    let (items, next) = page(c, rules, |(_, r)| &r.id, limit)?;
-    let x = Xml::fragment()
-        .open("securityGroupRuleSet")
-        .with(|x| items.iter().fold(x, |x, (g, r)| rule_item(x, c, g, r)))
-        .close("securityGroupRuleSet")
-        .elem_opt("nextToken", next.as_deref());
-    ok(c, "DescribeSecurityGroupRules", x)
+    })?;
+    listing(
+        c,
+        "DescribeSecurityGroupRules",
+        "securityGroupRuleSet",
+        &items,
+        next,
+        |x, (g, r)| rule_item(x, c, g, r),
+    )
 }
 
 fn create_sg(c: &Call) -> R {
@@ -1668,67 +1623,50 @@ fn association_id(alloc: &str) -> String {
 
 fn describe_addresses(c: &Call) -> R {
     let s = c.scope()?;
-    let ids = c.list("AllocationId");
     let ips = c.list("PublicIp");
-    let filters = c.filters();
-    let all = est(c.estate().public_ips(
-        &s,
-        &Filter {
-            ids: ids.clone(),
-            ..Filter::default()
-        },
-        &PageReq::All,
-    ))?
-    .items;
-    if let Some(missing) = ids.iter().find(|id| !all.iter().any(|a| &a.id == *id)) {
-        return Err(AwsError::new(
-            400,
-            "InvalidAllocationID.NotFound",
-            &format!("The allocation ID '{missing}' does not exist"),
-        ));
-    }
-    let x = Xml::fragment()
-        .open("addressesSet")
-        .with(|x| {
-            all.iter()
-                .filter(|a| ips.is_empty() || ips.contains(&a.address))
-                .filter(|a| {
-                    filters.iter().all(|(f, vals)| {
-                        if let Some(r) = tag_match(&a.tags, f, vals) {
-                            return r;
-                        }
-                        match f.as_str() {
-                            "allocation-id" => any_glob(vals, &a.id),
-                            "public-ip" => any_glob(vals, &a.address),
-                            "instance-id" => {
-                                a.instance_id.as_deref().is_some_and(|i| any_glob(vals, i))
-                            }
-                            "domain" => vals.iter().any(|v| v == "vpc"),
-                            _ => true,
-                        }
-                    })
-                })
-                .fold(x, |x, a| {
-                    let x = x
-                        .open("item")
-                        .elem("publicIp", &a.address)
-                        .elem("allocationId", &a.id)
-                        .elem("domain", "vpc")
-                        .elem_opt("instanceId", a.instance_id.as_deref())
-                        .elem_opt(
-                            "associationId",
-                            a.instance_id
-                                .as_ref()
-                                .map(|_| association_id(&a.id))
-                                .as_deref(),
-                        )
-                        .elem("publicIpv4Pool", "amazon")
-                        .elem("networkBorderGroup", &s.region);
-                    tag_set(x, &a.tags).close("item")
-                })
+    let q = Describe::parse(c, "AllocationId", None)?;
+    let all = q.fetch(|f, p| c.estate().public_ips(&s, f, p))?;
+    q.require_all(&all, "InvalidAllocationID.NotFound", |id| {
+        format!("The allocation ID '{id}' does not exist")
+    })?;
+    let items: Vec<_> = all
+        .into_iter()
+        .filter(|a| ips.is_empty() || ips.contains(&a.address))
+        .filter(|a| {
+            q.filters.all_tagged(&a.tags, |f, vals| match f {
+                "allocation-id" => any_glob(vals, &a.id),
+                "public-ip" => any_glob(vals, &a.address),
+                "instance-id" => a.instance_id.as_deref().is_some_and(|i| any_glob(vals, i)),
+                "domain" => vals.iter().any(|v| v == "vpc"),
+                _ => true,
+            })
         })
-        .close("addressesSet");
-    ok(c, "DescribeAddresses", x)
+        .collect();
+    listing(
+        c,
+        "DescribeAddresses",
+        "addressesSet",
+        &items,
+        None,
+        |x, a| {
+            let x = x
+                .open("item")
+                .elem("publicIp", &a.address)
+                .elem("allocationId", &a.id)
+                .elem("domain", "vpc")
+                .elem_opt("instanceId", a.instance_id.as_deref())
+                .elem_opt(
+                    "associationId",
+                    a.instance_id
+                        .as_ref()
+                        .map(|_| association_id(&a.id))
+                        .as_deref(),
+                )
+                .elem("publicIpv4Pool", "amazon")
+                .elem("networkBorderGroup", &s.region);
+            tag_set(x, &a.tags).close("item")
+        },
+    )
 }
 
 fn allocate_address(c: &Call) -> R {
