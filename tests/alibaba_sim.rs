@@ -13,151 +13,35 @@ mod behaviour;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use behaviour::harness::{self, Env, Harness};
 use futures::TryStreamExt;
-use multicloud::config::AccountsFile;
+use multicloud::ErrorKind;
 use multicloud::model::{
-    Direction, InstanceSpec, ListInstances, ListNetwork, ListObjects, ListVolumes, PortRange,
-    Protocol, RuleAction, SecurityRule,
+    InstanceSpec, ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind,
 };
-use multicloud::{Cloud, ErrorKind, Provider};
-use multicloud_sim::{FaultKind, FaultRule, Scope, Sim, SimHandle};
+use multicloud_sim::{FaultKind, FaultRule, Scope, SimHandle};
 
-struct Env {
-    sim: SimHandle,
-    _dir: tempfile::TempDir,
+fn alibaba() -> Harness {
+    Harness::new(ProviderKind::Alibaba)
 }
 
 async fn start_with(instances: usize, rules: Vec<FaultRule>) -> Env {
-    let mut b = Sim::builder()
-        .seed(11)
-        .providers(&["alibaba"])
-        .regions(2)
-        .instances_per_region(instances)
-        .https(true);
-    for r in rules {
-        b = b.fault(r);
-    }
-    let mut sim = b.start().await.expect("sim starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    sim.write_ca_file(&dir.path().join("ca.pem"))
-        .expect("CA file");
-    sim.estate().set_timings(behaviour::fast_timings());
-    Env { sim, _dir: dir }
+    rules
+        .into_iter()
+        .fold(alibaba().instances(instances), Harness::fault)
+        .start()
+        .await
 }
 
 async fn start() -> Env {
-    start_with(5, Vec::new()).await
+    alibaba().start().await
 }
 
-async fn connect(sim: &SimHandle, read_only: bool) -> Arc<dyn Provider> {
-    let file = AccountsFile::parse(&sim.accounts_toml()).expect("accounts file");
-    let mut a = file
-        .accounts
-        .into_iter()
-        .find(|a| a.provider == multicloud::model::ProviderKind::Alibaba)
-        .expect("an alibaba account");
-    a.read_only = read_only;
-    Cloud::connect(&a).await.expect("connect")
-}
-
-fn ssh_rule() -> SecurityRule {
-    SecurityRule {
-        id: None,
-        direction: Direction::Ingress,
-        action: RuleAction::Allow,
-        protocol: Protocol::Tcp,
-        ports: Some(PortRange::single(22)),
-        peer: multicloud::model::Peer::Cidr("203.0.113.0/24".into()),
-        priority: Some(1),
-        description: Some("ssh".into()),
-    }
-}
-
-// ------------------------------------------------------------ behaviour suite
-
-#[tokio::test]
-async fn behaviour_list_every_page() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::list_every_page(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_list_with_filters() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::list_with_filters(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_instance_lifecycle() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::instance_lifecycle(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_missing_instance_is_not_found() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::missing_instance_is_not_found(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_volume_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::volume_round_trip(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_network_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::network_round_trip(&*p, &e.sim, ssh_rule()).await;
-}
-
-#[tokio::test]
-async fn behaviour_public_ip_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::public_ip_round_trip(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_storage_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::storage_round_trip(&*p, &e.sim, "mc-behaviour-bucket").await;
-}
-
-#[tokio::test]
-async fn behaviour_cost_lines_sum_to_estate_total() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    let today = chrono::Utc::now().date_naive();
-    behaviour::cost_lines_sum_to_estate_total(&*p, &e.sim, today).await;
-}
-
-#[tokio::test]
-async fn behaviour_iam_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::iam_round_trip(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_throttled_action_succeeds() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::throttled_action_succeeds(&*p, &e.sim, "DescribeInstances").await;
-}
-
-#[tokio::test]
-async fn behaviour_read_only_sends_nothing_mutating() {
-    let e = start().await;
-    let p = connect(&e.sim, true).await;
-    behaviour::read_only_sends_nothing_mutating(&*p, &e.sim).await;
+behaviour::suite! {
+    harness: alibaba(),
+    network_rule: harness::ssh_rule("203.0.113.0/24", Some(1)),
+    bucket: "mc-behaviour-bucket",
+    throttled_action: "DescribeInstances",
 }
 
 // ------------------------------------------------------------ provider checks
@@ -218,25 +102,22 @@ fn lost_runs(sim: &SimHandle) -> usize {
 async fn lost_response_create_makes_exactly_one_instance() {
     let mut proven = false;
     for seed in 1..=40u64 {
-        let mut sim = Sim::builder()
+        let e = alibaba()
             .seed(seed)
-            .providers(&["alibaba"])
             .regions(1)
-            .instances_per_region(2)
-            .https(true)
+            .instances(2)
             .fault(FaultRule::new("alibaba", "RunInstances").lost_response_rate(0.5))
+            .sim_timings()
             .start()
-            .await
-            .expect("sim");
-        let dir = tempfile::tempdir().expect("tempdir");
-        sim.write_ca_file(&dir.path().join("ca.pem")).expect("CA");
-        let p = connect(&sim, false).await;
-        let s = behaviour::sim_scope(&*p, &sim).await;
-        let before = behaviour::estate_instance_count(&sim, &s.provider, &s.account, &s.region);
+            .await;
+        let sim = &e.sim;
+        let p = e.connect(false).await;
+        let s = behaviour::sim_scope(&*p, sim).await;
+        let before = behaviour::estate_instance_count(sim, &s.provider, &s.account, &s.region);
         let c = p.compute().expect("compute");
-        let r = c.create_instance(&launch_spec(&sim, &s, None)).await;
-        let lost = lost_runs(&sim);
-        let after = behaviour::estate_instance_count(&sim, &s.provider, &s.account, &s.region);
+        let r = c.create_instance(&launch_spec(sim, &s, None)).await;
+        let lost = lost_runs(sim);
+        let after = behaviour::estate_instance_count(sim, &s.provider, &s.account, &s.region);
         let runs = sim.requests().filter(|r| r.action == "RunInstances").len();
         assert_eq!(
             after,
@@ -277,7 +158,7 @@ async fn all_answers_lost_then_same_token_returns_the_instance() {
         vec![FaultRule::new("alibaba", "RunInstances").lost_response_rate(1.0)],
     )
     .await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let before = behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region);
     let c = p.compute().expect("compute");
@@ -314,7 +195,7 @@ async fn throttle_then_success() {
         vec![FaultRule::new("alibaba", "DescribeDisks").rate_limit(4.0, 1)],
     )
     .await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     for _ in 0..3 {
@@ -340,7 +221,7 @@ async fn throttle_then_success() {
 #[tokio::test]
 async fn empty_results() {
     let e = start_with(0, Vec::new()).await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     let n: Vec<_> = c
@@ -399,7 +280,7 @@ async fn empty_results() {
 #[tokio::test]
 async fn regions_zones_and_account() {
     let e = start().await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let a = behaviour::sim_account(&*p, &e.sim).await;
     assert_eq!(p.account().await.expect("account").id, a.id);
     let regions: Vec<String> = p
@@ -429,7 +310,7 @@ async fn regions_zones_and_account() {
 #[tokio::test]
 async fn images_and_instance_types() {
     let e = start().await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     let types: Vec<_> = c
@@ -489,13 +370,7 @@ async fn assume_role_credentials() {
         })
         .expect("estate")
         .expect("a role");
-    let text = e.sim.accounts_toml();
-    let file = AccountsFile::parse(&text).expect("accounts file");
-    let mut acct = file
-        .accounts
-        .into_iter()
-        .find(|x| x.provider == multicloud::model::ProviderKind::Alibaba)
-        .expect("account");
+    let mut acct = e.account.clone();
     let base = acct.credentials.clone();
     acct.credentials = multicloud::config::CredentialConfig {
         source: multicloud::config::CredentialSourceKind::AssumeRole,
@@ -504,7 +379,7 @@ async fn assume_role_credentials() {
         base: Some(Box::new(base)),
         ..Default::default()
     };
-    let p = Cloud::connect(&acct).await.expect("connect");
+    let p = harness::connect(&acct).await;
     let who = p.account().await.expect("account");
     assert_eq!(who.id, a.id);
     assert!(
@@ -547,14 +422,9 @@ async fn assume_role_credentials() {
 #[tokio::test]
 async fn oss_v1_signature_option() {
     let e = start().await;
-    let file = AccountsFile::parse(&e.sim.accounts_toml()).expect("accounts file");
-    let mut acct = file
-        .accounts
-        .into_iter()
-        .find(|x| x.provider == multicloud::model::ProviderKind::Alibaba)
-        .expect("account");
+    let mut acct = e.account.clone();
     acct.options.insert("oss_signature".into(), "v1".into());
-    let p = Cloud::connect(&acct).await.expect("connect");
+    let p = harness::connect(&acct).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let st = p.storage().expect("storage");
     st.create_bucket(&multicloud::model::BucketSpec {
@@ -615,13 +485,8 @@ async fn assume_role_refreshes_before_expiry() {
         })
         .expect("estate")
         .expect("a role");
-    let file = AccountsFile::parse(&e.sim.accounts_toml()).expect("accounts file");
-    let acct = file
-        .accounts
-        .into_iter()
-        .find(|x| x.provider == multicloud::model::ProviderKind::Alibaba)
-        .expect("account");
-    let transport = multicloud::transport::Transport::from_account(&acct).expect("transport");
+    let acct = &e.account;
+    let transport = multicloud::transport::Transport::from_account(acct).expect("transport");
     let endpoints = Endpoints::from_config(&acct.endpoints, &acct.options).expect("endpoints");
     let base: Arc<dyn CredentialProvider> = Arc::new(StaticCredentials::new(Credentials::new(
         a.access_key_id.clone(),
@@ -670,7 +535,7 @@ async fn lost_answers_of_other_creates_make_one_resource_each() {
         ],
     )
     .await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let f = multicloud_sim::Filter::default();
     let all = multicloud_sim::PageReq::All;
@@ -739,7 +604,7 @@ async fn lost_answers_of_other_creates_make_one_resource_each() {
 #[tokio::test]
 async fn delete_user_in_a_group_needs_cleanup() {
     let e = start().await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let iam = p.iam().expect("alibaba has IAM");
     let account = e.sim.accounts("alibaba")[0].id.clone();
     let estate = e.sim.estate();

@@ -18,151 +18,35 @@ mod behaviour;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use behaviour::harness::{self, Env, Harness};
 use futures::TryStreamExt;
-use multicloud::config::AccountsFile;
+use multicloud::ErrorKind;
 use multicloud::model::{
-    Direction, InstanceSpec, ListInstances, ListNetwork, ListObjects, ListVolumes, PortRange,
-    Protocol, RuleAction, SecurityRule,
+    InstanceSpec, ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind,
 };
-use multicloud::{Cloud, ErrorKind, Provider};
-use multicloud_sim::{FaultKind, FaultRule, Scope, Sim, SimHandle};
+use multicloud_sim::{FaultKind, FaultRule, Scope, SimHandle};
 
-struct Env {
-    sim: SimHandle,
-    _dir: tempfile::TempDir,
+fn aws() -> Harness {
+    Harness::new(ProviderKind::Aws)
 }
 
 async fn start_with(instances: usize, rules: Vec<FaultRule>) -> Env {
-    let mut b = Sim::builder()
-        .seed(11)
-        .providers(&["aws"])
-        .regions(2)
-        .instances_per_region(instances)
-        .https(true);
-    for r in rules {
-        b = b.fault(r);
-    }
-    let mut sim = b.start().await.expect("sim starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    sim.write_ca_file(&dir.path().join("ca.pem"))
-        .expect("CA file");
-    sim.estate().set_timings(behaviour::fast_timings());
-    Env { sim, _dir: dir }
+    rules
+        .into_iter()
+        .fold(aws().instances(instances), Harness::fault)
+        .start()
+        .await
 }
 
 async fn start() -> Env {
-    start_with(5, Vec::new()).await
+    aws().start().await
 }
 
-async fn connect(sim: &SimHandle, read_only: bool) -> Arc<dyn Provider> {
-    let file = AccountsFile::parse(&sim.accounts_toml()).expect("accounts file");
-    let mut a = file
-        .accounts
-        .into_iter()
-        .find(|a| a.provider == multicloud::model::ProviderKind::Aws)
-        .expect("an aws account");
-    a.read_only = read_only;
-    Cloud::connect(&a).await.expect("connect")
-}
-
-fn ssh_rule() -> SecurityRule {
-    SecurityRule {
-        id: None,
-        direction: Direction::Ingress,
-        action: RuleAction::Allow,
-        protocol: Protocol::Tcp,
-        ports: Some(PortRange::single(22)),
-        peer: multicloud::model::Peer::Cidr("203.0.113.0/24".into()),
-        priority: None,
-        description: Some("ssh".into()),
-    }
-}
-
-// ------------------------------------------------------------ behaviour suite
-
-#[tokio::test]
-async fn behaviour_list_every_page() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::list_every_page(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_list_with_filters() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::list_with_filters(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_instance_lifecycle() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::instance_lifecycle(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_missing_instance_is_not_found() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::missing_instance_is_not_found(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_volume_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::volume_round_trip(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_network_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::network_round_trip(&*p, &e.sim, ssh_rule()).await;
-}
-
-#[tokio::test]
-async fn behaviour_public_ip_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::public_ip_round_trip(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_storage_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::storage_round_trip(&*p, &e.sim, "mc-behaviour-bucket").await;
-}
-
-#[tokio::test]
-async fn behaviour_cost_lines_sum_to_estate_total() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    let today = chrono::Utc::now().date_naive();
-    behaviour::cost_lines_sum_to_estate_total(&*p, &e.sim, today).await;
-}
-
-#[tokio::test]
-async fn behaviour_iam_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::iam_round_trip(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_throttled_action_succeeds() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::throttled_action_succeeds(&*p, &e.sim, "DescribeInstances").await;
-}
-
-#[tokio::test]
-async fn behaviour_read_only_sends_nothing_mutating() {
-    let e = start().await;
-    let p = connect(&e.sim, true).await;
-    behaviour::read_only_sends_nothing_mutating(&*p, &e.sim).await;
+behaviour::suite! {
+    harness: aws(),
+    network_rule: harness::ssh_rule("203.0.113.0/24", None),
+    bucket: "mc-behaviour-bucket",
+    throttled_action: "DescribeInstances",
 }
 
 // ------------------------------------------------------------ provider checks
@@ -232,32 +116,29 @@ fn lost_runs(sim: &SimHandle) -> usize {
 async fn lost_response_create_makes_exactly_one_instance() {
     let mut proven = false;
     for seed in 1..=40u64 {
-        let mut sim = Sim::builder()
+        let e = aws()
             .seed(seed)
-            .providers(&["aws"])
             .regions(1)
-            .instances_per_region(2)
-            .https(true)
+            .instances(2)
             .fault(FaultRule::new("aws", "RunInstances").lost_response_rate(0.5))
+            .sim_timings()
             .start()
-            .await
-            .expect("sim");
-        let dir = tempfile::tempdir().expect("tempdir");
-        sim.write_ca_file(&dir.path().join("ca.pem")).expect("CA");
-        let p = connect(&sim, false).await;
-        let s = behaviour::sim_scope(&*p, &sim).await;
-        let before = behaviour::estate_instance_count(&sim, &s.provider, &s.account, &s.region);
+            .await;
+        let sim = &e.sim;
+        let p = e.connect(false).await;
+        let s = behaviour::sim_scope(&*p, sim).await;
+        let before = behaviour::estate_instance_count(sim, &s.provider, &s.account, &s.region);
         let c = p.compute().expect("compute");
-        let r = c.create_instance(&launch_spec(&sim, &s, None)).await;
-        let lost = lost_runs(&sim);
-        let tokens = run_tokens(&sim);
+        let r = c.create_instance(&launch_spec(sim, &s, None)).await;
+        let lost = lost_runs(sim);
+        let tokens = run_tokens(sim);
         let sent = sim.requests().filter(|r| r.action == "RunInstances").len();
         assert_eq!(
             tokens.len(),
             usize::from(sent > 0),
             "seed {seed}: one ClientToken over {sent} attempts: {tokens:?}"
         );
-        let after = behaviour::estate_instance_count(&sim, &s.provider, &s.account, &s.region);
+        let after = behaviour::estate_instance_count(sim, &s.provider, &s.account, &s.region);
         let runs = sim.requests().filter(|r| r.action == "RunInstances").len();
         assert_eq!(
             after,
@@ -298,7 +179,7 @@ async fn all_answers_lost_then_same_token_returns_the_instance() {
         vec![FaultRule::new("aws", "RunInstances").lost_response_rate(1.0)],
     )
     .await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let before = behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region);
     let c = p.compute().expect("compute");
@@ -341,7 +222,7 @@ async fn throttle_then_success() {
         vec![FaultRule::new("aws", "DescribeVolumes").rate_limit(4.0, 1)],
     )
     .await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     for _ in 0..3 {
@@ -367,7 +248,7 @@ async fn throttle_then_success() {
 #[tokio::test]
 async fn empty_results() {
     let e = start_with(0, Vec::new()).await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     let n: Vec<_> = c
@@ -426,7 +307,7 @@ async fn empty_results() {
 #[tokio::test]
 async fn regions_zones_and_account() {
     let e = start().await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let a = behaviour::sim_account(&*p, &e.sim).await;
     assert_eq!(p.account().await.expect("account").id, a.id);
     let regions: Vec<String> = p
@@ -454,7 +335,7 @@ async fn regions_zones_and_account() {
 #[tokio::test]
 async fn images_and_instance_types() {
     let e = start().await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     let types: Vec<_> = c
@@ -516,7 +397,7 @@ fn form_field(r: &multicloud_sim::LoggedRequest, name: &str) -> Option<String> {
 #[tokio::test]
 async fn small_pages_span_several_requests() {
     let e = start_with(13, Vec::new()).await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     e.sim.requests().clear();
@@ -591,7 +472,7 @@ async fn small_pages_span_several_requests() {
 async fn real_host_names_over_https() {
     let e = start().await;
     assert!(e.sim.is_https());
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     let _: Vec<_> = c
@@ -711,15 +592,10 @@ async fn connect_proxy(
 async fn proxy_setting_carries_every_call() {
     let e = start().await;
     let (proxy, seen) = connect_proxy(e.sim.addr()).await;
-    let file = AccountsFile::parse(&e.sim.accounts_toml()).expect("accounts file");
-    let mut a = file
-        .accounts
-        .into_iter()
-        .find(|a| a.provider == multicloud::model::ProviderKind::Aws)
-        .expect("an aws account");
+    let mut a = e.account.clone();
     a.transport.resolve.clear();
     a.transport.proxy = Some(format!("http://{proxy}"));
-    let p = Cloud::connect(&a).await.expect("connect");
+    let p = harness::connect(&a).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let n: Vec<_> = p
         .compute()
@@ -750,16 +626,11 @@ async fn proxy_setting_carries_every_call() {
 #[tokio::test]
 async fn without_the_ca_file_tls_fails() {
     let e = start().await;
-    let file = AccountsFile::parse(&e.sim.accounts_toml()).expect("accounts file");
-    let mut a = file
-        .accounts
-        .into_iter()
-        .find(|a| a.provider == multicloud::model::ProviderKind::Aws)
-        .expect("an aws account");
+    let mut a = e.account.clone();
     assert!(a.transport.ca_file.is_some());
     a.transport.ca_file = None;
     a.transport.max_attempts = Some(1);
-    let p = Cloud::connect(&a).await.expect("connect");
+    let p = harness::connect(&a).await;
     let err = p.account().await.expect_err("untrusted certificate");
     assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     assert!(
@@ -779,7 +650,7 @@ async fn slow_answer_is_not_a_stalled_upload() {
         vec![FaultRule::new("aws", "DescribeVolumes").latency_ms(6_500)],
     )
     .await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let started = std::time::Instant::now();
     let v: Vec<_> = p
@@ -819,12 +690,7 @@ async fn assume_role_credentials() {
         })
         .expect("estate")
         .expect("a role");
-    let file = AccountsFile::parse(&e.sim.accounts_toml()).expect("accounts file");
-    let mut acct = file
-        .accounts
-        .into_iter()
-        .find(|x| x.provider == multicloud::model::ProviderKind::Aws)
-        .expect("account");
+    let mut acct = e.account.clone();
     let base = acct.credentials.clone();
     acct.credentials = multicloud::config::CredentialConfig {
         source: multicloud::config::CredentialSourceKind::AssumeRole,
@@ -833,7 +699,7 @@ async fn assume_role_credentials() {
         base: Some(Box::new(base)),
         ..Default::default()
     };
-    let p = Cloud::connect(&acct).await.expect("connect");
+    let p = harness::connect(&acct).await;
     let who = p.account().await.expect("account");
     assert_eq!(who.id, a.id);
     assert!(
@@ -878,7 +744,7 @@ async fn assume_role_credentials() {
 #[tokio::test]
 async fn region_scoped_faults_stay_in_their_region() {
     let e = start().await;
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let a = behaviour::sim_account(&*p, &e.sim).await;
     let (broken, fine) = (a.regions[0].clone(), a.regions[1].clone());
     e.sim.faults().set(vec![
