@@ -16,10 +16,8 @@ use std::sync::Arc;
 use behaviour::harness::{self, Env, Harness};
 use futures::TryStreamExt;
 use multicloud::ErrorKind;
-use multicloud::model::{
-    InstanceSpec, ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind,
-};
-use multicloud_sim::{FaultKind, FaultRule, Scope, SimHandle};
+use multicloud::model::{ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind};
+use multicloud_sim::{FaultKind, FaultRule, Scope};
 
 fn alibaba() -> Harness {
     Harness::new(ProviderKind::Alibaba)
@@ -46,53 +44,6 @@ behaviour::suite! {
 
 // ------------------------------------------------------------ provider checks
 
-fn launch_spec(sim: &SimHandle, s: &Scope, token: Option<&str>) -> InstanceSpec {
-    let (zone, image, ty, subnet, sgs) = sim
-        .estate()
-        .with_region(s, |r| {
-            let image = r
-                .images
-                .values()
-                .find(|i| i.owner == multicloud_sim::estate::ImageOwner::System)
-                .map(|i| i.id.clone())
-                .expect("a system image");
-            let subnet = r.subnets.values().next().cloned().expect("a subnet");
-            let sgs: Vec<String> = r
-                .security_groups
-                .values()
-                .filter(|g| g.vpc_id.as_deref() == Some(subnet.vpc_id.as_str()))
-                .map(|g| g.id.clone())
-                .take(1)
-                .collect();
-            (
-                subnet.zone.clone(),
-                image,
-                r.instance_types[0].id.clone(),
-                subnet.id.clone(),
-                sgs,
-            )
-        })
-        .expect("sim region");
-    InstanceSpec {
-        region: s.region.clone(),
-        zone: Some(zone),
-        name: "idem-vm".into(),
-        instance_type: ty,
-        image_id: image,
-        subnet_id: Some(subnet),
-        security_group_ids: sgs,
-        tags: BTreeMap::from([("suite".to_string(), "idempotency".to_string())]),
-        client_token: token.map(str::to_string),
-        ..InstanceSpec::default()
-    }
-}
-
-fn lost_runs(sim: &SimHandle) -> usize {
-    sim.requests()
-        .filter(|r| r.action == "RunInstances" && r.fault == Some(FaultKind::LostResponse))
-        .len()
-}
-
 /// A RunInstances answer is lost (the sim applies the create and drops the
 /// connection); the retry carries the same ClientToken, so exactly one
 /// instance exists afterwards and the create returns it. The sim's faults
@@ -115,8 +66,10 @@ async fn lost_response_create_makes_exactly_one_instance() {
         let s = behaviour::sim_scope(&*p, sim).await;
         let before = behaviour::estate_instance_count(sim, &s.provider, &s.account, &s.region);
         let c = p.compute().expect("compute");
-        let r = c.create_instance(&launch_spec(sim, &s, None)).await;
-        let lost = lost_runs(sim);
+        let r = c
+            .create_instance(&harness::launch_spec(sim, &s, None))
+            .await;
+        let lost = harness::lost_answers(sim, "RunInstances");
         let after = behaviour::estate_instance_count(sim, &s.provider, &s.account, &s.region);
         let runs = sim.requests().filter(|r| r.action == "RunInstances").len();
         assert_eq!(
@@ -162,7 +115,7 @@ async fn all_answers_lost_then_same_token_returns_the_instance() {
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let before = behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region);
     let c = p.compute().expect("compute");
-    let spec = launch_spec(&e.sim, &s, Some("mc-test-token-0001"));
+    let spec = harness::launch_spec(&e.sim, &s, Some("mc-test-token-0001"));
     let err = c
         .create_instance(&spec)
         .await
@@ -171,7 +124,7 @@ async fn all_answers_lost_then_same_token_returns_the_instance() {
         err.is_retryable() || err.kind() == ErrorKind::Unavailable,
         "{err}"
     );
-    let sent = lost_runs(&e.sim);
+    let sent = harness::lost_answers(&e.sim, "RunInstances");
     assert!(sent >= 2, "the create was retried ({sent} attempts)");
     assert_eq!(
         behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region),
@@ -576,11 +529,7 @@ async fn lost_answers_of_other_creates_make_one_resource_each() {
     assert!(n.create_vpc(&vpc).await.is_err());
     assert!(n.allocate_public_ip(&eip).await.is_err());
     for action in ["CreateDisk", "CreateVpc", "AllocateEipAddress"] {
-        let lost = e
-            .sim
-            .requests()
-            .filter(|r| r.action == action && r.fault == Some(FaultKind::LostResponse))
-            .len();
+        let lost = harness::lost_answers(&e.sim, action);
         assert!(lost >= 2, "{action} was retried ({lost} attempts)");
     }
     assert_eq!(

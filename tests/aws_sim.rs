@@ -21,9 +21,7 @@ use std::sync::Arc;
 use behaviour::harness::{self, Env, Harness};
 use futures::TryStreamExt;
 use multicloud::ErrorKind;
-use multicloud::model::{
-    InstanceSpec, ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind,
-};
+use multicloud::model::{ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind};
 use multicloud_sim::{FaultKind, FaultRule, Scope, SimHandle};
 
 fn aws() -> Harness {
@@ -51,47 +49,6 @@ behaviour::suite! {
 
 // ------------------------------------------------------------ provider checks
 
-fn launch_spec(sim: &SimHandle, s: &Scope, token: Option<&str>) -> InstanceSpec {
-    let (zone, image, ty, subnet, sgs) = sim
-        .estate()
-        .with_region(s, |r| {
-            let image = r
-                .images
-                .values()
-                .find(|i| i.owner == multicloud_sim::estate::ImageOwner::System)
-                .map(|i| i.id.clone())
-                .expect("a system image");
-            let subnet = r.subnets.values().next().cloned().expect("a subnet");
-            let sgs: Vec<String> = r
-                .security_groups
-                .values()
-                .filter(|g| g.vpc_id.as_deref() == Some(subnet.vpc_id.as_str()))
-                .map(|g| g.id.clone())
-                .take(1)
-                .collect();
-            (
-                subnet.zone.clone(),
-                image,
-                r.instance_types[0].id.clone(),
-                subnet.id.clone(),
-                sgs,
-            )
-        })
-        .expect("sim region");
-    InstanceSpec {
-        region: s.region.clone(),
-        zone: Some(zone),
-        name: "idem-vm".into(),
-        instance_type: ty,
-        image_id: image,
-        subnet_id: Some(subnet),
-        security_group_ids: sgs,
-        tags: BTreeMap::from([("suite".to_string(), "idempotency".to_string())]),
-        client_token: token.map(str::to_string),
-        ..InstanceSpec::default()
-    }
-}
-
 /// The distinct `ClientToken`s of the logged RunInstances requests.
 fn run_tokens(sim: &SimHandle) -> std::collections::BTreeSet<String> {
     sim.requests()
@@ -99,12 +56,6 @@ fn run_tokens(sim: &SimHandle) -> std::collections::BTreeSet<String> {
         .iter()
         .filter_map(|r| form_field(r, "ClientToken"))
         .collect()
-}
-
-fn lost_runs(sim: &SimHandle) -> usize {
-    sim.requests()
-        .filter(|r| r.action == "RunInstances" && r.fault == Some(FaultKind::LostResponse))
-        .len()
 }
 
 /// A RunInstances answer is lost (the sim applies the create and drops the
@@ -129,8 +80,10 @@ async fn lost_response_create_makes_exactly_one_instance() {
         let s = behaviour::sim_scope(&*p, sim).await;
         let before = behaviour::estate_instance_count(sim, &s.provider, &s.account, &s.region);
         let c = p.compute().expect("compute");
-        let r = c.create_instance(&launch_spec(sim, &s, None)).await;
-        let lost = lost_runs(sim);
+        let r = c
+            .create_instance(&harness::launch_spec(sim, &s, None))
+            .await;
+        let lost = harness::lost_answers(sim, "RunInstances");
         let tokens = run_tokens(sim);
         let sent = sim.requests().filter(|r| r.action == "RunInstances").len();
         assert_eq!(
@@ -183,7 +136,7 @@ async fn all_answers_lost_then_same_token_returns_the_instance() {
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let before = behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region);
     let c = p.compute().expect("compute");
-    let spec = launch_spec(&e.sim, &s, Some("mc-test-token-0001"));
+    let spec = harness::launch_spec(&e.sim, &s, Some("mc-test-token-0001"));
     let err = c
         .create_instance(&spec)
         .await
@@ -192,7 +145,7 @@ async fn all_answers_lost_then_same_token_returns_the_instance() {
         err.is_retryable() || err.kind() == ErrorKind::Unavailable,
         "{err}"
     );
-    let sent = lost_runs(&e.sim);
+    let sent = harness::lost_answers(&e.sim, "RunInstances");
     assert!(sent >= 2, "the create was retried ({sent} attempts)");
     assert_eq!(
         run_tokens(&e.sim),

@@ -10,14 +10,15 @@
 //!
 //! The [`suite!`](super::suite) macro builds the behaviour-suite tests on it.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use multicloud::config::{AccountConfig, AccountsFile};
 use multicloud::model::{
-    Direction, Peer, PortRange, Protocol, ProviderKind, RuleAction, SecurityRule,
+    Direction, InstanceSpec, Peer, PortRange, Protocol, ProviderKind, RuleAction, SecurityRule,
 };
 use multicloud::{Cloud, Provider};
-use multicloud_sim::{FaultRule, Sim, SimHandle};
+use multicloud_sim::{FaultKind, FaultRule, Scope, Sim, SimHandle};
 
 /// How a test's simulator starts: one provider, its seed, its estate size,
 /// its fault rules and whether transitions are shortened
@@ -159,4 +160,57 @@ pub fn ssh_rule(cidr: &str, priority: Option<u32>) -> SecurityRule {
         priority,
         description: Some("ssh".into()),
     }
+}
+
+/// The instance the idempotency checks create: the region's first system
+/// image and instance type, in its first subnet with a security group of
+/// that subnet's VPC, named `idem-vm`, tagged `suite=idempotency`, with the
+/// caller's client token if any.
+pub fn launch_spec(sim: &SimHandle, s: &Scope, token: Option<&str>) -> InstanceSpec {
+    let (zone, image, ty, subnet, sgs) = sim
+        .estate()
+        .with_region(s, |r| {
+            let image = r
+                .images
+                .values()
+                .find(|i| i.owner == multicloud_sim::estate::ImageOwner::System)
+                .map(|i| i.id.clone())
+                .expect("a system image");
+            let subnet = r.subnets.values().next().cloned().expect("a subnet");
+            let sgs: Vec<String> = r
+                .security_groups
+                .values()
+                .filter(|g| g.vpc_id.as_deref() == Some(subnet.vpc_id.as_str()))
+                .map(|g| g.id.clone())
+                .take(1)
+                .collect();
+            (
+                subnet.zone.clone(),
+                image,
+                r.instance_types[0].id.clone(),
+                subnet.id.clone(),
+                sgs,
+            )
+        })
+        .expect("sim region");
+    InstanceSpec {
+        region: s.region.clone(),
+        zone: Some(zone),
+        name: "idem-vm".into(),
+        instance_type: ty,
+        image_id: image,
+        subnet_id: Some(subnet),
+        security_group_ids: sgs,
+        tags: BTreeMap::from([("suite".to_string(), "idempotency".to_string())]),
+        client_token: token.map(str::to_string),
+        ..InstanceSpec::default()
+    }
+}
+
+/// How many `action` requests the sim answered by dropping the connection
+/// after applying them (the lost-response fault).
+pub fn lost_answers(sim: &SimHandle, action: &str) -> usize {
+    sim.requests()
+        .filter(|r| r.action == action && r.fault == Some(FaultKind::LostResponse))
+        .len()
 }
