@@ -13,7 +13,7 @@ mod behaviour;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use behaviour::harness::{self, Env, Harness};
+use behaviour::harness::{self, Harness};
 use futures::TryStreamExt;
 use multicloud::ErrorKind;
 use multicloud::model::{ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind};
@@ -21,18 +21,6 @@ use multicloud_sim::{FaultKind, FaultRule, Scope};
 
 fn alibaba() -> Harness {
     Harness::new(ProviderKind::Alibaba)
-}
-
-async fn start_with(instances: usize, rules: Vec<FaultRule>) -> Env {
-    rules
-        .into_iter()
-        .fold(alibaba().instances(instances), Harness::fault)
-        .start()
-        .await
-}
-
-async fn start() -> Env {
-    alibaba().start().await
 }
 
 behaviour::suite! {
@@ -106,11 +94,11 @@ async fn lost_response_create_makes_exactly_one_instance() {
 /// and a create with the same token afterwards returns that instance.
 #[tokio::test]
 async fn all_answers_lost_then_same_token_returns_the_instance() {
-    let e = start_with(
-        3,
-        vec![FaultRule::new("alibaba", "RunInstances").lost_response_rate(1.0)],
-    )
-    .await;
+    let e = alibaba()
+        .instances(3)
+        .fault(FaultRule::new("alibaba", "RunInstances").lost_response_rate(1.0))
+        .start()
+        .await;
     let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let before = behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region);
@@ -143,11 +131,11 @@ async fn all_answers_lost_then_same_token_returns_the_instance() {
 /// A listing is retried through the sim's throttle answers (Throttling.User).
 #[tokio::test]
 async fn throttle_then_success() {
-    let e = start_with(
-        4,
-        vec![FaultRule::new("alibaba", "DescribeDisks").rate_limit(4.0, 1)],
-    )
-    .await;
+    let e = alibaba()
+        .instances(4)
+        .fault(FaultRule::new("alibaba", "DescribeDisks").rate_limit(4.0, 1))
+        .start()
+        .await;
     let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
@@ -173,7 +161,7 @@ async fn throttle_then_success() {
 /// Empty results are empty streams, not errors, for every list.
 #[tokio::test]
 async fn empty_results() {
-    let e = start_with(0, Vec::new()).await;
+    let e = alibaba().instances(0).start().await;
     let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
@@ -232,7 +220,7 @@ async fn empty_results() {
 /// zones from DescribeZones; the account id from GetCallerIdentity.
 #[tokio::test]
 async fn regions_zones_and_account() {
-    let e = start().await;
+    let e = alibaba().start().await;
     let p = e.connect(false).await;
     let a = behaviour::sim_account(&*p, &e.sim).await;
     assert_eq!(p.account().await.expect("account").id, a.id);
@@ -262,7 +250,7 @@ async fn regions_zones_and_account() {
 /// Instance types and images list through their pagers.
 #[tokio::test]
 async fn images_and_instance_types() {
-    let e = start().await;
+    let e = alibaba().start().await;
     let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
@@ -313,7 +301,7 @@ async fn images_and_instance_types() {
 /// their security token.
 #[tokio::test]
 async fn assume_role_credentials() {
-    let e = start().await;
+    let e = alibaba().start().await;
     let a = e.sim.accounts("alibaba").remove(0);
     let role = e
         .sim
@@ -374,7 +362,7 @@ async fn assume_role_credentials() {
 /// signature (for OSS-compatible private deployments) and still work.
 #[tokio::test]
 async fn oss_v1_signature_option() {
-    let e = start().await;
+    let e = alibaba().start().await;
     let mut acct = e.account.clone();
     acct.options.insert("oss_signature".into(), "v1".into());
     let p = harness::connect(&acct).await;
@@ -428,7 +416,7 @@ async fn assume_role_refreshes_before_expiry() {
         CachingProvider, CredentialProvider, Credentials, ManualClock, StaticCredentials,
     };
 
-    let e = start().await;
+    let e = alibaba().start().await;
     let a = e.sim.accounts("alibaba").remove(0);
     let role = e
         .sim
@@ -479,15 +467,13 @@ async fn assume_role_refreshes_before_expiry() {
 #[tokio::test]
 async fn lost_answers_of_other_creates_make_one_resource_each() {
     use multicloud::model::{PublicIpSpec, VolumeSpec, VpcSpec};
-    let e = start_with(
-        2,
-        vec![
-            FaultRule::new("alibaba", "CreateDisk").lost_response_rate(1.0),
-            FaultRule::new("alibaba", "CreateVpc").lost_response_rate(1.0),
-            FaultRule::new("alibaba", "AllocateEipAddress").lost_response_rate(1.0),
-        ],
-    )
-    .await;
+    let e = alibaba()
+        .instances(2)
+        .fault(FaultRule::new("alibaba", "CreateDisk").lost_response_rate(1.0))
+        .fault(FaultRule::new("alibaba", "CreateVpc").lost_response_rate(1.0))
+        .fault(FaultRule::new("alibaba", "AllocateEipAddress").lost_response_rate(1.0))
+        .start()
+        .await;
     let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let f = multicloud_sim::Filter::default();
@@ -552,7 +538,7 @@ async fn lost_answers_of_other_creates_make_one_resource_each() {
 /// RemoveUserFromGroup), loses its keys and policies, and is deleted.
 #[tokio::test]
 async fn delete_user_in_a_group_needs_cleanup() {
-    let e = start().await;
+    let e = alibaba().start().await;
     let p = e.connect(false).await;
     let iam = p.iam().expect("alibaba has IAM");
     let account = e.sim.accounts("alibaba")[0].id.clone();

@@ -18,7 +18,7 @@ mod behaviour;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use behaviour::harness::{self, Env, Harness};
+use behaviour::harness::{self, Harness};
 use futures::TryStreamExt;
 use multicloud::ErrorKind;
 use multicloud::model::{ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind};
@@ -26,18 +26,6 @@ use multicloud_sim::{FaultKind, FaultRule, Scope, SimHandle};
 
 fn aws() -> Harness {
     Harness::new(ProviderKind::Aws)
-}
-
-async fn start_with(instances: usize, rules: Vec<FaultRule>) -> Env {
-    rules
-        .into_iter()
-        .fold(aws().instances(instances), Harness::fault)
-        .start()
-        .await
-}
-
-async fn start() -> Env {
-    aws().start().await
 }
 
 behaviour::suite! {
@@ -127,11 +115,11 @@ async fn lost_response_create_makes_exactly_one_instance() {
 /// and a create with the same token afterwards returns that instance.
 #[tokio::test]
 async fn all_answers_lost_then_same_token_returns_the_instance() {
-    let e = start_with(
-        3,
-        vec![FaultRule::new("aws", "RunInstances").lost_response_rate(1.0)],
-    )
-    .await;
+    let e = aws()
+        .instances(3)
+        .fault(FaultRule::new("aws", "RunInstances").lost_response_rate(1.0))
+        .start()
+        .await;
     let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let before = behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region);
@@ -170,11 +158,11 @@ async fn all_answers_lost_then_same_token_returns_the_instance() {
 /// `RequestLimitExceeded`), by the SDK's standard retry mode.
 #[tokio::test]
 async fn throttle_then_success() {
-    let e = start_with(
-        4,
-        vec![FaultRule::new("aws", "DescribeVolumes").rate_limit(4.0, 1)],
-    )
-    .await;
+    let e = aws()
+        .instances(4)
+        .fault(FaultRule::new("aws", "DescribeVolumes").rate_limit(4.0, 1))
+        .start()
+        .await;
     let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
@@ -200,7 +188,7 @@ async fn throttle_then_success() {
 /// Empty results are empty streams, not errors, for every list.
 #[tokio::test]
 async fn empty_results() {
-    let e = start_with(0, Vec::new()).await;
+    let e = aws().instances(0).start().await;
     let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
@@ -259,7 +247,7 @@ async fn empty_results() {
 /// zones from DescribeAvailabilityZones; the account id from GetCallerIdentity.
 #[tokio::test]
 async fn regions_zones_and_account() {
-    let e = start().await;
+    let e = aws().start().await;
     let p = e.connect(false).await;
     let a = behaviour::sim_account(&*p, &e.sim).await;
     assert_eq!(p.account().await.expect("account").id, a.id);
@@ -287,7 +275,7 @@ async fn regions_zones_and_account() {
 /// Instance types and images list through their pagers.
 #[tokio::test]
 async fn images_and_instance_types() {
-    let e = start().await;
+    let e = aws().start().await;
     let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
@@ -349,7 +337,7 @@ fn form_field(r: &multicloud_sim::LoggedRequest, name: &str) -> Option<String> {
 /// `ListObjectsV2` calls with `max-keys=2`. Totals match the estate.
 #[tokio::test]
 async fn small_pages_span_several_requests() {
-    let e = start_with(13, Vec::new()).await;
+    let e = aws().instances(13).start().await;
     let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
@@ -423,7 +411,7 @@ async fn small_pages_span_several_requests() {
 /// us-east-1.
 #[tokio::test]
 async fn real_host_names_over_https() {
-    let e = start().await;
+    let e = aws().start().await;
     assert!(e.sim.is_https());
     let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
@@ -543,7 +531,7 @@ async fn connect_proxy(
 /// and still verifies the sim's certificate with `transport.ca_file`.
 #[tokio::test]
 async fn proxy_setting_carries_every_call() {
-    let e = start().await;
+    let e = aws().start().await;
     let (proxy, seen) = connect_proxy(e.sim.addr()).await;
     let mut a = e.account.clone();
     a.transport.resolve.clear();
@@ -578,7 +566,7 @@ async fn proxy_setting_carries_every_call() {
 /// really use the account's TLS settings rather than their own.
 #[tokio::test]
 async fn without_the_ca_file_tls_fails() {
-    let e = start().await;
+    let e = aws().start().await;
     let mut a = e.account.clone();
     assert!(a.transport.ca_file.is_some());
     a.transport.ca_file = None;
@@ -598,11 +586,11 @@ async fn without_the_ca_file_tls_fails() {
 /// instead of a stalled upload.
 #[tokio::test]
 async fn slow_answer_is_not_a_stalled_upload() {
-    let e = start_with(
-        3,
-        vec![FaultRule::new("aws", "DescribeVolumes").latency_ms(6_500)],
-    )
-    .await;
+    let e = aws()
+        .instances(3)
+        .fault(FaultRule::new("aws", "DescribeVolumes").latency_ms(6_500))
+        .start()
+        .await;
     let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let started = std::time::Instant::now();
@@ -633,7 +621,7 @@ async fn slow_answer_is_not_a_stalled_upload() {
 /// call is signed with the temporary keys and their security token.
 #[tokio::test]
 async fn assume_role_credentials() {
-    let e = start().await;
+    let e = aws().start().await;
     let a = e.sim.accounts("aws").remove(0);
     let role = e
         .sim
@@ -696,7 +684,7 @@ async fn assume_role_credentials() {
 /// the SDK's retries, and the other region lists normally.
 #[tokio::test]
 async fn region_scoped_faults_stay_in_their_region() {
-    let e = start().await;
+    let e = aws().start().await;
     let p = e.connect(false).await;
     let a = behaviour::sim_account(&*p, &e.sim).await;
     let (broken, fine) = (a.regions[0].clone(), a.regions[1].clone());
