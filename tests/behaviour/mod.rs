@@ -18,8 +18,9 @@
 //! [`harness`] starts a sim for one provider and connects to it; the
 //! [`suite!`] macro turns the checks into one `#[tokio::test]` each on that
 //! harness, named `behaviour_<check>`.
-// Each test crate that includes the module uses only part of it.
-#![allow(dead_code, unused_macros, unused_imports)]
+// Each test crate that includes the module uses only part of it
+// (`behaviour_compiles` none of `suite!`).
+#![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -63,6 +64,7 @@ pub mod harness;
 ///     checks: [list_with_filters, storage_round_trip("behaviour")],
 /// }
 /// ```
+#[allow(unused_macros)]
 macro_rules! suite {
     (@check $h:expr; list_every_page) => {
         $crate::behaviour::suite!(@test $h; behaviour_list_every_page, false, list_every_page());
@@ -162,6 +164,7 @@ macro_rules! suite {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use suite;
 
 /// Waits used by the suite: quick polls, generous deadline.
