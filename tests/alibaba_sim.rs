@@ -13,201 +13,24 @@ mod behaviour;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use behaviour::harness::{self, Harness};
 use futures::TryStreamExt;
-use multicloud::config::AccountsFile;
-use multicloud::model::{
-    Direction, InstanceSpec, ListInstances, ListNetwork, ListObjects, ListVolumes, PortRange,
-    Protocol, RuleAction, SecurityRule,
-};
-use multicloud::{Cloud, ErrorKind, Provider};
-use multicloud_sim::{FaultKind, FaultRule, Scope, Sim, SimHandle};
+use multicloud::ErrorKind;
+use multicloud::model::{ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind};
+use multicloud_sim::{FaultKind, FaultRule, Scope};
 
-struct Env {
-    sim: SimHandle,
-    _dir: tempfile::TempDir,
+fn alibaba() -> Harness {
+    Harness::new(ProviderKind::Alibaba)
 }
 
-async fn start_with(instances: usize, rules: Vec<FaultRule>) -> Env {
-    let mut b = Sim::builder()
-        .seed(11)
-        .providers(&["alibaba"])
-        .regions(2)
-        .instances_per_region(instances)
-        .https(true);
-    for r in rules {
-        b = b.fault(r);
-    }
-    let mut sim = b.start().await.expect("sim starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    sim.write_ca_file(&dir.path().join("ca.pem"))
-        .expect("CA file");
-    sim.estate().set_timings(behaviour::fast_timings());
-    Env { sim, _dir: dir }
-}
-
-async fn start() -> Env {
-    start_with(5, Vec::new()).await
-}
-
-async fn connect(sim: &SimHandle, read_only: bool) -> Arc<dyn Provider> {
-    let file = AccountsFile::parse(&sim.accounts_toml()).expect("accounts file");
-    let mut a = file
-        .accounts
-        .into_iter()
-        .find(|a| a.provider == multicloud::model::ProviderKind::Alibaba)
-        .expect("an alibaba account");
-    a.read_only = read_only;
-    Cloud::connect(&a).await.expect("connect")
-}
-
-fn ssh_rule() -> SecurityRule {
-    SecurityRule {
-        id: None,
-        direction: Direction::Ingress,
-        action: RuleAction::Allow,
-        protocol: Protocol::Tcp,
-        ports: Some(PortRange::single(22)),
-        peer: multicloud::model::Peer::Cidr("203.0.113.0/24".into()),
-        priority: Some(1),
-        description: Some("ssh".into()),
-    }
-}
-
-// ------------------------------------------------------------ behaviour suite
-
-#[tokio::test]
-async fn behaviour_list_every_page() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::list_every_page(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_list_with_filters() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::list_with_filters(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_instance_lifecycle() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::instance_lifecycle(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_missing_instance_is_not_found() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::missing_instance_is_not_found(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_volume_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::volume_round_trip(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_network_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::network_round_trip(&*p, &e.sim, ssh_rule()).await;
-}
-
-#[tokio::test]
-async fn behaviour_public_ip_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::public_ip_round_trip(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_storage_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::storage_round_trip(&*p, &e.sim, "mc-behaviour-bucket").await;
-}
-
-#[tokio::test]
-async fn behaviour_cost_lines_sum_to_estate_total() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    let today = chrono::Utc::now().date_naive();
-    behaviour::cost_lines_sum_to_estate_total(&*p, &e.sim, today).await;
-}
-
-#[tokio::test]
-async fn behaviour_iam_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::iam_round_trip(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_throttled_action_succeeds() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::throttled_action_succeeds(&*p, &e.sim, "DescribeInstances").await;
-}
-
-#[tokio::test]
-async fn behaviour_read_only_sends_nothing_mutating() {
-    let e = start().await;
-    let p = connect(&e.sim, true).await;
-    behaviour::read_only_sends_nothing_mutating(&*p, &e.sim).await;
+behaviour::suite! {
+    harness: alibaba(),
+    network_rule: harness::ssh_rule("203.0.113.0/24", Some(1)),
+    bucket: "mc-behaviour-bucket",
+    throttled_action: "DescribeInstances",
 }
 
 // ------------------------------------------------------------ provider checks
-
-fn launch_spec(sim: &SimHandle, s: &Scope, token: Option<&str>) -> InstanceSpec {
-    let (zone, image, ty, subnet, sgs) = sim
-        .estate()
-        .with_region(s, |r| {
-            let image = r
-                .images
-                .values()
-                .find(|i| i.owner == multicloud_sim::estate::ImageOwner::System)
-                .map(|i| i.id.clone())
-                .expect("a system image");
-            let subnet = r.subnets.values().next().cloned().expect("a subnet");
-            let sgs: Vec<String> = r
-                .security_groups
-                .values()
-                .filter(|g| g.vpc_id.as_deref() == Some(subnet.vpc_id.as_str()))
-                .map(|g| g.id.clone())
-                .take(1)
-                .collect();
-            (
-                subnet.zone.clone(),
-                image,
-                r.instance_types[0].id.clone(),
-                subnet.id.clone(),
-                sgs,
-            )
-        })
-        .expect("sim region");
-    InstanceSpec {
-        region: s.region.clone(),
-        zone: Some(zone),
-        name: "idem-vm".into(),
-        instance_type: ty,
-        image_id: image,
-        subnet_id: Some(subnet),
-        security_group_ids: sgs,
-        tags: BTreeMap::from([("suite".to_string(), "idempotency".to_string())]),
-        client_token: token.map(str::to_string),
-        ..InstanceSpec::default()
-    }
-}
-
-fn lost_runs(sim: &SimHandle) -> usize {
-    sim.requests()
-        .filter(|r| r.action == "RunInstances" && r.fault == Some(FaultKind::LostResponse))
-        .len()
-}
 
 /// A RunInstances answer is lost (the sim applies the create and drops the
 /// connection); the retry carries the same ClientToken, so exactly one
@@ -218,25 +41,24 @@ fn lost_runs(sim: &SimHandle) -> usize {
 async fn lost_response_create_makes_exactly_one_instance() {
     let mut proven = false;
     for seed in 1..=40u64 {
-        let mut sim = Sim::builder()
+        let e = alibaba()
             .seed(seed)
-            .providers(&["alibaba"])
             .regions(1)
-            .instances_per_region(2)
-            .https(true)
+            .instances(2)
             .fault(FaultRule::new("alibaba", "RunInstances").lost_response_rate(0.5))
+            .sim_timings()
             .start()
-            .await
-            .expect("sim");
-        let dir = tempfile::tempdir().expect("tempdir");
-        sim.write_ca_file(&dir.path().join("ca.pem")).expect("CA");
-        let p = connect(&sim, false).await;
-        let s = behaviour::sim_scope(&*p, &sim).await;
-        let before = behaviour::estate_instance_count(&sim, &s.provider, &s.account, &s.region);
+            .await;
+        let sim = &e.sim;
+        let p = e.connect(false).await;
+        let s = behaviour::sim_scope(&*p, sim).await;
+        let before = behaviour::estate_instance_count(sim, &s.provider, &s.account, &s.region);
         let c = p.compute().expect("compute");
-        let r = c.create_instance(&launch_spec(&sim, &s, None)).await;
-        let lost = lost_runs(&sim);
-        let after = behaviour::estate_instance_count(&sim, &s.provider, &s.account, &s.region);
+        let r = c
+            .create_instance(&harness::launch_spec(sim, &s, None))
+            .await;
+        let lost = harness::lost_answers(sim, "RunInstances");
+        let after = behaviour::estate_instance_count(sim, &s.provider, &s.account, &s.region);
         let runs = sim.requests().filter(|r| r.action == "RunInstances").len();
         assert_eq!(
             after,
@@ -272,16 +94,16 @@ async fn lost_response_create_makes_exactly_one_instance() {
 /// and a create with the same token afterwards returns that instance.
 #[tokio::test]
 async fn all_answers_lost_then_same_token_returns_the_instance() {
-    let e = start_with(
-        3,
-        vec![FaultRule::new("alibaba", "RunInstances").lost_response_rate(1.0)],
-    )
-    .await;
-    let p = connect(&e.sim, false).await;
+    let e = alibaba()
+        .instances(3)
+        .fault(FaultRule::new("alibaba", "RunInstances").lost_response_rate(1.0))
+        .start()
+        .await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let before = behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region);
     let c = p.compute().expect("compute");
-    let spec = launch_spec(&e.sim, &s, Some("mc-test-token-0001"));
+    let spec = harness::launch_spec(&e.sim, &s, Some("mc-test-token-0001"));
     let err = c
         .create_instance(&spec)
         .await
@@ -290,7 +112,7 @@ async fn all_answers_lost_then_same_token_returns_the_instance() {
         err.is_retryable() || err.kind() == ErrorKind::Unavailable,
         "{err}"
     );
-    let sent = lost_runs(&e.sim);
+    let sent = harness::lost_answers(&e.sim, "RunInstances");
     assert!(sent >= 2, "the create was retried ({sent} attempts)");
     assert_eq!(
         behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region),
@@ -309,12 +131,12 @@ async fn all_answers_lost_then_same_token_returns_the_instance() {
 /// A listing is retried through the sim's throttle answers (Throttling.User).
 #[tokio::test]
 async fn throttle_then_success() {
-    let e = start_with(
-        4,
-        vec![FaultRule::new("alibaba", "DescribeDisks").rate_limit(4.0, 1)],
-    )
-    .await;
-    let p = connect(&e.sim, false).await;
+    let e = alibaba()
+        .instances(4)
+        .fault(FaultRule::new("alibaba", "DescribeDisks").rate_limit(4.0, 1))
+        .start()
+        .await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     for _ in 0..3 {
@@ -339,8 +161,8 @@ async fn throttle_then_success() {
 /// Empty results are empty streams, not errors, for every list.
 #[tokio::test]
 async fn empty_results() {
-    let e = start_with(0, Vec::new()).await;
-    let p = connect(&e.sim, false).await;
+    let e = alibaba().instances(0).start().await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     let n: Vec<_> = c
@@ -398,8 +220,8 @@ async fn empty_results() {
 /// zones from DescribeZones; the account id from GetCallerIdentity.
 #[tokio::test]
 async fn regions_zones_and_account() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
+    let e = alibaba().start().await;
+    let p = e.connect(false).await;
     let a = behaviour::sim_account(&*p, &e.sim).await;
     assert_eq!(p.account().await.expect("account").id, a.id);
     let regions: Vec<String> = p
@@ -428,8 +250,8 @@ async fn regions_zones_and_account() {
 /// Instance types and images list through their pagers.
 #[tokio::test]
 async fn images_and_instance_types() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
+    let e = alibaba().start().await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     let types: Vec<_> = c
@@ -479,7 +301,7 @@ async fn images_and_instance_types() {
 /// their security token.
 #[tokio::test]
 async fn assume_role_credentials() {
-    let e = start().await;
+    let e = alibaba().start().await;
     let a = e.sim.accounts("alibaba").remove(0);
     let role = e
         .sim
@@ -489,13 +311,7 @@ async fn assume_role_credentials() {
         })
         .expect("estate")
         .expect("a role");
-    let text = e.sim.accounts_toml();
-    let file = AccountsFile::parse(&text).expect("accounts file");
-    let mut acct = file
-        .accounts
-        .into_iter()
-        .find(|x| x.provider == multicloud::model::ProviderKind::Alibaba)
-        .expect("account");
+    let mut acct = e.account.clone();
     let base = acct.credentials.clone();
     acct.credentials = multicloud::config::CredentialConfig {
         source: multicloud::config::CredentialSourceKind::AssumeRole,
@@ -504,7 +320,7 @@ async fn assume_role_credentials() {
         base: Some(Box::new(base)),
         ..Default::default()
     };
-    let p = Cloud::connect(&acct).await.expect("connect");
+    let p = harness::connect(&acct).await;
     let who = p.account().await.expect("account");
     assert_eq!(who.id, a.id);
     assert!(
@@ -546,15 +362,10 @@ async fn assume_role_credentials() {
 /// signature (for OSS-compatible private deployments) and still work.
 #[tokio::test]
 async fn oss_v1_signature_option() {
-    let e = start().await;
-    let file = AccountsFile::parse(&e.sim.accounts_toml()).expect("accounts file");
-    let mut acct = file
-        .accounts
-        .into_iter()
-        .find(|x| x.provider == multicloud::model::ProviderKind::Alibaba)
-        .expect("account");
+    let e = alibaba().start().await;
+    let mut acct = e.account.clone();
     acct.options.insert("oss_signature".into(), "v1".into());
-    let p = Cloud::connect(&acct).await.expect("connect");
+    let p = harness::connect(&acct).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let st = p.storage().expect("storage");
     st.create_bucket(&multicloud::model::BucketSpec {
@@ -605,7 +416,7 @@ async fn assume_role_refreshes_before_expiry() {
         CachingProvider, CredentialProvider, Credentials, ManualClock, StaticCredentials,
     };
 
-    let e = start().await;
+    let e = alibaba().start().await;
     let a = e.sim.accounts("alibaba").remove(0);
     let role = e
         .sim
@@ -615,13 +426,8 @@ async fn assume_role_refreshes_before_expiry() {
         })
         .expect("estate")
         .expect("a role");
-    let file = AccountsFile::parse(&e.sim.accounts_toml()).expect("accounts file");
-    let acct = file
-        .accounts
-        .into_iter()
-        .find(|x| x.provider == multicloud::model::ProviderKind::Alibaba)
-        .expect("account");
-    let transport = multicloud::transport::Transport::from_account(&acct).expect("transport");
+    let acct = &e.account;
+    let transport = multicloud::transport::Transport::from_account(acct).expect("transport");
     let endpoints = Endpoints::from_config(&acct.endpoints, &acct.options).expect("endpoints");
     let base: Arc<dyn CredentialProvider> = Arc::new(StaticCredentials::new(Credentials::new(
         a.access_key_id.clone(),
@@ -661,16 +467,14 @@ async fn assume_role_refreshes_before_expiry() {
 #[tokio::test]
 async fn lost_answers_of_other_creates_make_one_resource_each() {
     use multicloud::model::{PublicIpSpec, VolumeSpec, VpcSpec};
-    let e = start_with(
-        2,
-        vec![
-            FaultRule::new("alibaba", "CreateDisk").lost_response_rate(1.0),
-            FaultRule::new("alibaba", "CreateVpc").lost_response_rate(1.0),
-            FaultRule::new("alibaba", "AllocateEipAddress").lost_response_rate(1.0),
-        ],
-    )
-    .await;
-    let p = connect(&e.sim, false).await;
+    let e = alibaba()
+        .instances(2)
+        .fault(FaultRule::new("alibaba", "CreateDisk").lost_response_rate(1.0))
+        .fault(FaultRule::new("alibaba", "CreateVpc").lost_response_rate(1.0))
+        .fault(FaultRule::new("alibaba", "AllocateEipAddress").lost_response_rate(1.0))
+        .start()
+        .await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let f = multicloud_sim::Filter::default();
     let all = multicloud_sim::PageReq::All;
@@ -711,11 +515,7 @@ async fn lost_answers_of_other_creates_make_one_resource_each() {
     assert!(n.create_vpc(&vpc).await.is_err());
     assert!(n.allocate_public_ip(&eip).await.is_err());
     for action in ["CreateDisk", "CreateVpc", "AllocateEipAddress"] {
-        let lost = e
-            .sim
-            .requests()
-            .filter(|r| r.action == action && r.fault == Some(FaultKind::LostResponse))
-            .len();
+        let lost = harness::lost_answers(&e.sim, action);
         assert!(lost >= 2, "{action} was retried ({lost} attempts)");
     }
     assert_eq!(
@@ -738,8 +538,8 @@ async fn lost_answers_of_other_creates_make_one_resource_each() {
 /// RemoveUserFromGroup), loses its keys and policies, and is deleted.
 #[tokio::test]
 async fn delete_user_in_a_group_needs_cleanup() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
+    let e = alibaba().start().await;
+    let p = e.connect(false).await;
     let iam = p.iam().expect("alibaba has IAM");
     let account = e.sim.accounts("alibaba")[0].id.clone();
     let estate = e.sim.estate();

@@ -18,195 +18,24 @@ mod behaviour;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use behaviour::harness::{self, Harness};
 use futures::TryStreamExt;
-use multicloud::config::AccountsFile;
-use multicloud::model::{
-    Direction, InstanceSpec, ListInstances, ListNetwork, ListObjects, ListVolumes, PortRange,
-    Protocol, RuleAction, SecurityRule,
-};
-use multicloud::{Cloud, ErrorKind, Provider};
-use multicloud_sim::{FaultKind, FaultRule, Scope, Sim, SimHandle};
+use multicloud::ErrorKind;
+use multicloud::model::{ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind};
+use multicloud_sim::{FaultKind, FaultRule, Scope, SimHandle};
 
-struct Env {
-    sim: SimHandle,
-    _dir: tempfile::TempDir,
+fn aws() -> Harness {
+    Harness::new(ProviderKind::Aws)
 }
 
-async fn start_with(instances: usize, rules: Vec<FaultRule>) -> Env {
-    let mut b = Sim::builder()
-        .seed(11)
-        .providers(&["aws"])
-        .regions(2)
-        .instances_per_region(instances)
-        .https(true);
-    for r in rules {
-        b = b.fault(r);
-    }
-    let mut sim = b.start().await.expect("sim starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    sim.write_ca_file(&dir.path().join("ca.pem"))
-        .expect("CA file");
-    sim.estate().set_timings(behaviour::fast_timings());
-    Env { sim, _dir: dir }
-}
-
-async fn start() -> Env {
-    start_with(5, Vec::new()).await
-}
-
-async fn connect(sim: &SimHandle, read_only: bool) -> Arc<dyn Provider> {
-    let file = AccountsFile::parse(&sim.accounts_toml()).expect("accounts file");
-    let mut a = file
-        .accounts
-        .into_iter()
-        .find(|a| a.provider == multicloud::model::ProviderKind::Aws)
-        .expect("an aws account");
-    a.read_only = read_only;
-    Cloud::connect(&a).await.expect("connect")
-}
-
-fn ssh_rule() -> SecurityRule {
-    SecurityRule {
-        id: None,
-        direction: Direction::Ingress,
-        action: RuleAction::Allow,
-        protocol: Protocol::Tcp,
-        ports: Some(PortRange::single(22)),
-        peer: multicloud::model::Peer::Cidr("203.0.113.0/24".into()),
-        priority: None,
-        description: Some("ssh".into()),
-    }
-}
-
-// ------------------------------------------------------------ behaviour suite
-
-#[tokio::test]
-async fn behaviour_list_every_page() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::list_every_page(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_list_with_filters() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::list_with_filters(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_instance_lifecycle() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::instance_lifecycle(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_missing_instance_is_not_found() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::missing_instance_is_not_found(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_volume_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::volume_round_trip(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_network_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::network_round_trip(&*p, &e.sim, ssh_rule()).await;
-}
-
-#[tokio::test]
-async fn behaviour_public_ip_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::public_ip_round_trip(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_storage_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::storage_round_trip(&*p, &e.sim, "mc-behaviour-bucket").await;
-}
-
-#[tokio::test]
-async fn behaviour_cost_lines_sum_to_estate_total() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    let today = chrono::Utc::now().date_naive();
-    behaviour::cost_lines_sum_to_estate_total(&*p, &e.sim, today).await;
-}
-
-#[tokio::test]
-async fn behaviour_iam_round_trip() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::iam_round_trip(&*p, &e.sim).await;
-}
-
-#[tokio::test]
-async fn behaviour_throttled_action_succeeds() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
-    behaviour::throttled_action_succeeds(&*p, &e.sim, "DescribeInstances").await;
-}
-
-#[tokio::test]
-async fn behaviour_read_only_sends_nothing_mutating() {
-    let e = start().await;
-    let p = connect(&e.sim, true).await;
-    behaviour::read_only_sends_nothing_mutating(&*p, &e.sim).await;
+behaviour::suite! {
+    harness: aws(),
+    network_rule: harness::ssh_rule("203.0.113.0/24", None),
+    bucket: "mc-behaviour-bucket",
+    throttled_action: "DescribeInstances",
 }
 
 // ------------------------------------------------------------ provider checks
-
-fn launch_spec(sim: &SimHandle, s: &Scope, token: Option<&str>) -> InstanceSpec {
-    let (zone, image, ty, subnet, sgs) = sim
-        .estate()
-        .with_region(s, |r| {
-            let image = r
-                .images
-                .values()
-                .find(|i| i.owner == multicloud_sim::estate::ImageOwner::System)
-                .map(|i| i.id.clone())
-                .expect("a system image");
-            let subnet = r.subnets.values().next().cloned().expect("a subnet");
-            let sgs: Vec<String> = r
-                .security_groups
-                .values()
-                .filter(|g| g.vpc_id.as_deref() == Some(subnet.vpc_id.as_str()))
-                .map(|g| g.id.clone())
-                .take(1)
-                .collect();
-            (
-                subnet.zone.clone(),
-                image,
-                r.instance_types[0].id.clone(),
-                subnet.id.clone(),
-                sgs,
-            )
-        })
-        .expect("sim region");
-    InstanceSpec {
-        region: s.region.clone(),
-        zone: Some(zone),
-        name: "idem-vm".into(),
-        instance_type: ty,
-        image_id: image,
-        subnet_id: Some(subnet),
-        security_group_ids: sgs,
-        tags: BTreeMap::from([("suite".to_string(), "idempotency".to_string())]),
-        client_token: token.map(str::to_string),
-        ..InstanceSpec::default()
-    }
-}
 
 /// The distinct `ClientToken`s of the logged RunInstances requests.
 fn run_tokens(sim: &SimHandle) -> std::collections::BTreeSet<String> {
@@ -215,12 +44,6 @@ fn run_tokens(sim: &SimHandle) -> std::collections::BTreeSet<String> {
         .iter()
         .filter_map(|r| form_field(r, "ClientToken"))
         .collect()
-}
-
-fn lost_runs(sim: &SimHandle) -> usize {
-    sim.requests()
-        .filter(|r| r.action == "RunInstances" && r.fault == Some(FaultKind::LostResponse))
-        .len()
 }
 
 /// A RunInstances answer is lost (the sim applies the create and drops the
@@ -232,32 +55,31 @@ fn lost_runs(sim: &SimHandle) -> usize {
 async fn lost_response_create_makes_exactly_one_instance() {
     let mut proven = false;
     for seed in 1..=40u64 {
-        let mut sim = Sim::builder()
+        let e = aws()
             .seed(seed)
-            .providers(&["aws"])
             .regions(1)
-            .instances_per_region(2)
-            .https(true)
+            .instances(2)
             .fault(FaultRule::new("aws", "RunInstances").lost_response_rate(0.5))
+            .sim_timings()
             .start()
-            .await
-            .expect("sim");
-        let dir = tempfile::tempdir().expect("tempdir");
-        sim.write_ca_file(&dir.path().join("ca.pem")).expect("CA");
-        let p = connect(&sim, false).await;
-        let s = behaviour::sim_scope(&*p, &sim).await;
-        let before = behaviour::estate_instance_count(&sim, &s.provider, &s.account, &s.region);
+            .await;
+        let sim = &e.sim;
+        let p = e.connect(false).await;
+        let s = behaviour::sim_scope(&*p, sim).await;
+        let before = behaviour::estate_instance_count(sim, &s.provider, &s.account, &s.region);
         let c = p.compute().expect("compute");
-        let r = c.create_instance(&launch_spec(&sim, &s, None)).await;
-        let lost = lost_runs(&sim);
-        let tokens = run_tokens(&sim);
+        let r = c
+            .create_instance(&harness::launch_spec(sim, &s, None))
+            .await;
+        let lost = harness::lost_answers(sim, "RunInstances");
+        let tokens = run_tokens(sim);
         let sent = sim.requests().filter(|r| r.action == "RunInstances").len();
         assert_eq!(
             tokens.len(),
             usize::from(sent > 0),
             "seed {seed}: one ClientToken over {sent} attempts: {tokens:?}"
         );
-        let after = behaviour::estate_instance_count(&sim, &s.provider, &s.account, &s.region);
+        let after = behaviour::estate_instance_count(sim, &s.provider, &s.account, &s.region);
         let runs = sim.requests().filter(|r| r.action == "RunInstances").len();
         assert_eq!(
             after,
@@ -293,16 +115,16 @@ async fn lost_response_create_makes_exactly_one_instance() {
 /// and a create with the same token afterwards returns that instance.
 #[tokio::test]
 async fn all_answers_lost_then_same_token_returns_the_instance() {
-    let e = start_with(
-        3,
-        vec![FaultRule::new("aws", "RunInstances").lost_response_rate(1.0)],
-    )
-    .await;
-    let p = connect(&e.sim, false).await;
+    let e = aws()
+        .instances(3)
+        .fault(FaultRule::new("aws", "RunInstances").lost_response_rate(1.0))
+        .start()
+        .await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let before = behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region);
     let c = p.compute().expect("compute");
-    let spec = launch_spec(&e.sim, &s, Some("mc-test-token-0001"));
+    let spec = harness::launch_spec(&e.sim, &s, Some("mc-test-token-0001"));
     let err = c
         .create_instance(&spec)
         .await
@@ -311,7 +133,7 @@ async fn all_answers_lost_then_same_token_returns_the_instance() {
         err.is_retryable() || err.kind() == ErrorKind::Unavailable,
         "{err}"
     );
-    let sent = lost_runs(&e.sim);
+    let sent = harness::lost_answers(&e.sim, "RunInstances");
     assert!(sent >= 2, "the create was retried ({sent} attempts)");
     assert_eq!(
         run_tokens(&e.sim),
@@ -336,12 +158,12 @@ async fn all_answers_lost_then_same_token_returns_the_instance() {
 /// `RequestLimitExceeded`), by the SDK's standard retry mode.
 #[tokio::test]
 async fn throttle_then_success() {
-    let e = start_with(
-        4,
-        vec![FaultRule::new("aws", "DescribeVolumes").rate_limit(4.0, 1)],
-    )
-    .await;
-    let p = connect(&e.sim, false).await;
+    let e = aws()
+        .instances(4)
+        .fault(FaultRule::new("aws", "DescribeVolumes").rate_limit(4.0, 1))
+        .start()
+        .await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     for _ in 0..3 {
@@ -366,8 +188,8 @@ async fn throttle_then_success() {
 /// Empty results are empty streams, not errors, for every list.
 #[tokio::test]
 async fn empty_results() {
-    let e = start_with(0, Vec::new()).await;
-    let p = connect(&e.sim, false).await;
+    let e = aws().instances(0).start().await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     let n: Vec<_> = c
@@ -425,8 +247,8 @@ async fn empty_results() {
 /// zones from DescribeAvailabilityZones; the account id from GetCallerIdentity.
 #[tokio::test]
 async fn regions_zones_and_account() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
+    let e = aws().start().await;
+    let p = e.connect(false).await;
     let a = behaviour::sim_account(&*p, &e.sim).await;
     assert_eq!(p.account().await.expect("account").id, a.id);
     let regions: Vec<String> = p
@@ -453,8 +275,8 @@ async fn regions_zones_and_account() {
 /// Instance types and images list through their pagers.
 #[tokio::test]
 async fn images_and_instance_types() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
+    let e = aws().start().await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     let types: Vec<_> = c
@@ -515,8 +337,8 @@ fn form_field(r: &multicloud_sim::LoggedRequest, name: &str) -> Option<String> {
 /// `ListObjectsV2` calls with `max-keys=2`. Totals match the estate.
 #[tokio::test]
 async fn small_pages_span_several_requests() {
-    let e = start_with(13, Vec::new()).await;
-    let p = connect(&e.sim, false).await;
+    let e = aws().instances(13).start().await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     e.sim.requests().clear();
@@ -589,9 +411,9 @@ async fn small_pages_span_several_requests() {
 /// us-east-1.
 #[tokio::test]
 async fn real_host_names_over_https() {
-    let e = start().await;
+    let e = aws().start().await;
     assert!(e.sim.is_https());
-    let p = connect(&e.sim, false).await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let c = p.compute().expect("compute");
     let _: Vec<_> = c
@@ -709,17 +531,12 @@ async fn connect_proxy(
 /// and still verifies the sim's certificate with `transport.ca_file`.
 #[tokio::test]
 async fn proxy_setting_carries_every_call() {
-    let e = start().await;
+    let e = aws().start().await;
     let (proxy, seen) = connect_proxy(e.sim.addr()).await;
-    let file = AccountsFile::parse(&e.sim.accounts_toml()).expect("accounts file");
-    let mut a = file
-        .accounts
-        .into_iter()
-        .find(|a| a.provider == multicloud::model::ProviderKind::Aws)
-        .expect("an aws account");
+    let mut a = e.account.clone();
     a.transport.resolve.clear();
     a.transport.proxy = Some(format!("http://{proxy}"));
-    let p = Cloud::connect(&a).await.expect("connect");
+    let p = harness::connect(&a).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let n: Vec<_> = p
         .compute()
@@ -749,17 +566,12 @@ async fn proxy_setting_carries_every_call() {
 /// really use the account's TLS settings rather than their own.
 #[tokio::test]
 async fn without_the_ca_file_tls_fails() {
-    let e = start().await;
-    let file = AccountsFile::parse(&e.sim.accounts_toml()).expect("accounts file");
-    let mut a = file
-        .accounts
-        .into_iter()
-        .find(|a| a.provider == multicloud::model::ProviderKind::Aws)
-        .expect("an aws account");
+    let e = aws().start().await;
+    let mut a = e.account.clone();
     assert!(a.transport.ca_file.is_some());
     a.transport.ca_file = None;
     a.transport.max_attempts = Some(1);
-    let p = Cloud::connect(&a).await.expect("connect");
+    let p = harness::connect(&a).await;
     let err = p.account().await.expect_err("untrusted certificate");
     assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     assert!(
@@ -774,12 +586,12 @@ async fn without_the_ca_file_tls_fails() {
 /// instead of a stalled upload.
 #[tokio::test]
 async fn slow_answer_is_not_a_stalled_upload() {
-    let e = start_with(
-        3,
-        vec![FaultRule::new("aws", "DescribeVolumes").latency_ms(6_500)],
-    )
-    .await;
-    let p = connect(&e.sim, false).await;
+    let e = aws()
+        .instances(3)
+        .fault(FaultRule::new("aws", "DescribeVolumes").latency_ms(6_500))
+        .start()
+        .await;
+    let p = e.connect(false).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
     let started = std::time::Instant::now();
     let v: Vec<_> = p
@@ -809,7 +621,7 @@ async fn slow_answer_is_not_a_stalled_upload() {
 /// call is signed with the temporary keys and their security token.
 #[tokio::test]
 async fn assume_role_credentials() {
-    let e = start().await;
+    let e = aws().start().await;
     let a = e.sim.accounts("aws").remove(0);
     let role = e
         .sim
@@ -819,12 +631,7 @@ async fn assume_role_credentials() {
         })
         .expect("estate")
         .expect("a role");
-    let file = AccountsFile::parse(&e.sim.accounts_toml()).expect("accounts file");
-    let mut acct = file
-        .accounts
-        .into_iter()
-        .find(|x| x.provider == multicloud::model::ProviderKind::Aws)
-        .expect("account");
+    let mut acct = e.account.clone();
     let base = acct.credentials.clone();
     acct.credentials = multicloud::config::CredentialConfig {
         source: multicloud::config::CredentialSourceKind::AssumeRole,
@@ -833,7 +640,7 @@ async fn assume_role_credentials() {
         base: Some(Box::new(base)),
         ..Default::default()
     };
-    let p = Cloud::connect(&acct).await.expect("connect");
+    let p = harness::connect(&acct).await;
     let who = p.account().await.expect("account");
     assert_eq!(who.id, a.id);
     assert!(
@@ -877,8 +684,8 @@ async fn assume_role_credentials() {
 /// the SDK's retries, and the other region lists normally.
 #[tokio::test]
 async fn region_scoped_faults_stay_in_their_region() {
-    let e = start().await;
-    let p = connect(&e.sim, false).await;
+    let e = aws().start().await;
+    let p = e.connect(false).await;
     let a = behaviour::sim_account(&*p, &e.sim).await;
     let (broken, fine) = (a.regions[0].clone(), a.regions[1].clone());
     e.sim.faults().set(vec![

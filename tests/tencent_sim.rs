@@ -7,59 +7,27 @@
 mod behaviour;
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
+use behaviour::harness::{self, Env, Harness, connect};
 use chrono::Datelike;
 use futures::TryStreamExt;
-use multicloud::config::{AccountConfig, AccountsFile};
 use multicloud::model::{
-    Direction, InstanceSpec, ListImages, ListInstances, ListNetwork, ListObjects, ListVolumes,
-    PortRange, Protocol, RuleAction, SecurityRule,
+    InstanceSpec, ListImages, ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind,
 };
-use multicloud::model::{Peer, ProviderKind};
-use multicloud::{Cloud, ErrorKind, Provider};
-use multicloud_sim::{FaultKind, FaultRule, Scope, Sim, SimHandle};
+use multicloud::{ErrorKind, Provider};
+use multicloud_sim::{FaultKind, FaultRule, Scope, SimHandle};
 
-struct Env {
-    sim: SimHandle,
-    account: AccountConfig,
-    _dir: tempfile::TempDir,
+/// The Tencent harness keeps the sim's own transition timings (the
+/// lifecycle checks shorten them themselves).
+fn tencent(seed: u64, instances: usize) -> Harness {
+    Harness::new(ProviderKind::Tencent)
+        .seed(seed)
+        .instances(instances)
+        .sim_timings()
 }
 
 async fn start(seed: u64, instances: usize) -> Env {
-    assert!(
-        multicloud_sim::frontends::compiled_in()
-            .iter()
-            .any(|f| f.name() == "tencent"),
-        "the simulator was built without its Tencent frontend: run with \
-         `--features tencent,multicloud-sim/tencent` (CI: `--workspace --all-features`)"
-    );
-    let mut sim = Sim::builder()
-        .seed(seed)
-        .providers(&["tencent"])
-        .regions(2)
-        .instances_per_region(instances)
-        .https(true)
-        .start()
-        .await
-        .expect("sim");
-    let dir = tempfile::tempdir().expect("tempdir");
-    sim.write_ca_file(&dir.path().join("ca.pem")).expect("ca");
-    let file = AccountsFile::parse(&sim.accounts_toml()).expect("accounts file");
-    let account = file
-        .accounts
-        .into_iter()
-        .find(|a| a.provider == ProviderKind::Tencent)
-        .expect("a tencent account");
-    Env {
-        sim,
-        account,
-        _dir: dir,
-    }
-}
-
-async fn connect(account: &AccountConfig) -> Arc<dyn Provider> {
-    Cloud::connect(account).await.expect("connect")
+    tencent(seed, instances).start().await
 }
 
 async fn scope(p: &dyn Provider, sim: &SimHandle) -> Scope {
@@ -97,6 +65,22 @@ async fn identity_regions_and_zones() {
     env.sim.shutdown().await;
 }
 
+behaviour::suite! {
+    harness: tencent(13, 6),
+    checks: [
+        list_with_filters,
+        instance_lifecycle,
+        missing_instance_is_not_found,
+        volume_round_trip,
+        network_round_trip(harness::ssh_rule("10.0.0.0/8", None)),
+        public_ip_round_trip,
+        storage_round_trip("behaviour"),
+        iam_round_trip,
+        throttled_action_succeeds("DescribeInstances"),
+        read_only_sends_nothing_mutating,
+    ],
+}
+
 #[tokio::test]
 async fn behaviour_list_every_page() {
     let env = start(12, 5).await;
@@ -113,72 +97,6 @@ async fn behaviour_list_every_page() {
         n >= behaviour::estate_instance_count(&env.sim, &s.provider, &s.account, &s.region),
         "one DescribeInstances per instance at page size 1, saw {n}"
     );
-    env.sim.shutdown().await;
-}
-
-#[tokio::test]
-async fn behaviour_list_with_filters() {
-    let env = start(13, 6).await;
-    let p = connect(&env.account).await;
-    behaviour::list_with_filters(&*p, &env.sim).await;
-    env.sim.shutdown().await;
-}
-
-#[tokio::test]
-async fn behaviour_instance_lifecycle() {
-    let env = start(14, 2).await;
-    let p = connect(&env.account).await;
-    behaviour::instance_lifecycle(&*p, &env.sim).await;
-    env.sim.shutdown().await;
-}
-
-#[tokio::test]
-async fn behaviour_missing_instance_is_not_found() {
-    let env = start(15, 2).await;
-    let p = connect(&env.account).await;
-    behaviour::missing_instance_is_not_found(&*p, &env.sim).await;
-    env.sim.shutdown().await;
-}
-
-#[tokio::test]
-async fn behaviour_volume_round_trip() {
-    let env = start(16, 3).await;
-    let p = connect(&env.account).await;
-    behaviour::volume_round_trip(&*p, &env.sim).await;
-    env.sim.shutdown().await;
-}
-
-#[tokio::test]
-async fn behaviour_network_round_trip() {
-    let env = start(17, 2).await;
-    let p = connect(&env.account).await;
-    let rule = SecurityRule {
-        id: None,
-        direction: Direction::Ingress,
-        action: RuleAction::Allow,
-        protocol: Protocol::Tcp,
-        ports: Some(PortRange::single(22)),
-        peer: Peer::Cidr("10.0.0.0/8".into()),
-        priority: None,
-        description: Some("ssh".into()),
-    };
-    behaviour::network_round_trip(&*p, &env.sim, rule).await;
-    env.sim.shutdown().await;
-}
-
-#[tokio::test]
-async fn behaviour_public_ip_round_trip() {
-    let env = start(18, 4).await;
-    let p = connect(&env.account).await;
-    behaviour::public_ip_round_trip(&*p, &env.sim).await;
-    env.sim.shutdown().await;
-}
-
-#[tokio::test]
-async fn behaviour_storage_round_trip() {
-    let env = start(19, 1).await;
-    let p = connect(&env.account).await;
-    behaviour::storage_round_trip(&*p, &env.sim, "behaviour").await;
     env.sim.shutdown().await;
 }
 
@@ -217,32 +135,6 @@ async fn balance_in_yuan() {
     assert_eq!(b.currency, "CNY");
     assert_eq!(b.available, want.available.round_dp(2));
     assert_eq!(b.credit, Some(want.credit.round_dp(2)));
-    env.sim.shutdown().await;
-}
-
-#[tokio::test]
-async fn behaviour_iam_round_trip() {
-    let env = start(21, 1).await;
-    let p = connect(&env.account).await;
-    behaviour::iam_round_trip(&*p, &env.sim).await;
-    env.sim.shutdown().await;
-}
-
-#[tokio::test]
-async fn behaviour_throttled_action_succeeds() {
-    let env = start(22, 3).await;
-    let p = connect(&env.account).await;
-    behaviour::throttled_action_succeeds(&*p, &env.sim, "DescribeInstances").await;
-    env.sim.shutdown().await;
-}
-
-#[tokio::test]
-async fn behaviour_read_only_sends_nothing_mutating() {
-    let env = start(23, 2).await;
-    let mut ro = env.account.clone();
-    ro.read_only = true;
-    let p = connect(&ro).await;
-    behaviour::read_only_sends_nothing_mutating(&*p, &env.sim).await;
     env.sim.shutdown().await;
 }
 

@@ -14,6 +14,12 @@
 //! ```
 //!
 //! Provider-specific inputs (the throttled action's name) are parameters.
+//!
+//! [`harness`] starts a sim for one provider and connects to it; the
+//! [`suite!`] macro turns the checks into one `#[tokio::test]` each on that
+//! harness, named `behaviour_<check>`.
+// Each test crate that includes the module uses only part of it
+// (`behaviour_compiles` none of `suite!`).
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,6 +35,137 @@ use multicloud::model::{
 use multicloud::{ErrorKind, Provider};
 use multicloud_sim::estate::{AccountInfo, ImageOwner, Timings};
 use multicloud_sim::{FaultKind, FaultRule, Filter, LoggedRequest, PageReq, Scope, SimHandle};
+
+pub mod harness;
+
+/// Generates the behaviour-suite tests of one provider: one `#[tokio::test]`
+/// per check, named `behaviour_<check>`, each starting its own sim from the
+/// harness expression (a [`harness::Harness`], evaluated per test),
+/// connecting (read-only for `read_only_sends_nothing_mutating`), running
+/// the check and shutting the sim down.
+///
+/// The whole suite, with the provider's inputs:
+///
+/// ```ignore
+/// behaviour::suite! {
+///     harness: Harness::new(ProviderKind::Aws),
+///     network_rule: harness::ssh_rule("203.0.113.0/24", None),
+///     bucket: "mc-behaviour-bucket",
+///     throttled_action: "DescribeInstances",
+/// }
+/// ```
+///
+/// Or chosen checks (a provider that tests the others its own way), with
+/// the inputs of those that take one in parentheses:
+///
+/// ```ignore
+/// behaviour::suite! {
+///     harness: Harness::new(ProviderKind::Tencent).seed(12),
+///     checks: [list_with_filters, storage_round_trip("behaviour")],
+/// }
+/// ```
+#[allow(unused_macros)]
+macro_rules! suite {
+    (@check $h:expr; list_every_page) => {
+        $crate::behaviour::suite!(@test $h; behaviour_list_every_page, false, list_every_page());
+    };
+    (@check $h:expr; list_with_filters) => {
+        $crate::behaviour::suite!(@test $h; behaviour_list_with_filters, false, list_with_filters());
+    };
+    (@check $h:expr; instance_lifecycle) => {
+        $crate::behaviour::suite!(@test $h; behaviour_instance_lifecycle, false, instance_lifecycle());
+    };
+    (@check $h:expr; missing_instance_is_not_found) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_missing_instance_is_not_found, false, missing_instance_is_not_found()
+        );
+    };
+    (@check $h:expr; volume_round_trip) => {
+        $crate::behaviour::suite!(@test $h; behaviour_volume_round_trip, false, volume_round_trip());
+    };
+    (@check $h:expr; network_round_trip($rule:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_network_round_trip, false, network_round_trip($rule)
+        );
+    };
+    (@check $h:expr; public_ip_round_trip) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_public_ip_round_trip, false, public_ip_round_trip()
+        );
+    };
+    (@check $h:expr; storage_round_trip($bucket:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_storage_round_trip, false, storage_round_trip($bucket)
+        );
+    };
+    (@check $h:expr; cost_lines_sum_to_estate_total($month:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_cost_lines_sum_to_estate_total, false,
+            cost_lines_sum_to_estate_total($month)
+        );
+    };
+    (@check $h:expr; iam_round_trip) => {
+        $crate::behaviour::suite!(@test $h; behaviour_iam_round_trip, false, iam_round_trip());
+    };
+    (@check $h:expr; throttled_action_succeeds($action:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_throttled_action_succeeds, false, throttled_action_succeeds($action)
+        );
+    };
+    (@check $h:expr; read_only_sends_nothing_mutating) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_read_only_sends_nothing_mutating, true,
+            read_only_sends_nothing_mutating()
+        );
+    };
+    (@check $h:expr; $($other:tt)*) => {
+        compile_error!(concat!(
+            "not a behaviour check (or not with these inputs): ",
+            stringify!($($other)*)
+        ));
+    };
+    (@test $h:expr; $name:ident, $read_only:expr, $check:ident($($arg:expr),*)) => {
+        #[tokio::test]
+        async fn $name() {
+            let env = $h.start().await;
+            let p = env.connect($read_only).await;
+            $crate::behaviour::$check(&*p, &env.sim $(, $arg)*).await;
+            env.sim.shutdown().await;
+        }
+    };
+    (
+        harness: $h:expr,
+        checks: [$($check:ident $(($($arg:expr),* $(,)?))?),* $(,)?] $(,)?
+    ) => {
+        $($crate::behaviour::suite!(@check $h; $check $(($($arg),*))?);)*
+    };
+    (
+        harness: $h:expr,
+        network_rule: $rule:expr,
+        bucket: $bucket:expr,
+        throttled_action: $action:expr $(,)?
+    ) => {
+        $crate::behaviour::suite! {
+            harness: $h,
+            checks: [
+                list_every_page,
+                list_with_filters,
+                instance_lifecycle,
+                missing_instance_is_not_found,
+                volume_round_trip,
+                network_round_trip($rule),
+                public_ip_round_trip,
+                storage_round_trip($bucket),
+                cost_lines_sum_to_estate_total(chrono::Utc::now().date_naive()),
+                iam_round_trip,
+                throttled_action_succeeds($action),
+                read_only_sends_nothing_mutating,
+            ],
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use suite;
 
 /// Waits used by the suite: quick polls, generous deadline.
 pub fn wait_opts() -> WaitOptions {
