@@ -56,8 +56,15 @@ const IMAGE_PAGE: (u32, u32) = (5, 1000);
 /// `DescribeInstanceTypes` page size bounds (5..=100).
 const TYPE_PAGE: (u32, u32) = (5, 100);
 
+/// Page size asked for when the caller names none. The EC2 maximum (1,000)
+/// makes answers of several megabytes of XML, parsed whole by the SDK; 200
+/// keeps a listing's memory small (see BENCHMARKS.md) for 5x the requests,
+/// well inside EC2's request limits.
+pub(crate) const DEFAULT_PAGE: u32 = 200;
+
 pub(crate) fn page(size: Option<u32>, bounds: (u32, u32)) -> i32 {
-    size.unwrap_or(bounds.1).clamp(bounds.0, bounds.1) as i32
+    size.unwrap_or(DEFAULT_PAGE.min(bounds.1))
+        .clamp(bounds.0, bounds.1) as i32
 }
 
 pub(crate) fn tag_filters(tags: &Tags) -> Vec<Filter> {
@@ -810,7 +817,8 @@ mod tests {
 
     #[test]
     fn page_sizes_are_clamped_to_the_api_bounds() {
-        assert_eq!(page(None, INSTANCE_PAGE), 1000);
+        assert_eq!(page(None, INSTANCE_PAGE), 200);
+        assert_eq!(page(Some(1000), INSTANCE_PAGE), 1000);
         assert_eq!(page(Some(1), INSTANCE_PAGE), 5);
         assert_eq!(page(Some(5000), VOLUME_PAGE), 500);
         assert_eq!(page(Some(7), TYPE_PAGE), 7);
