@@ -325,7 +325,7 @@ pub(crate) fn gone(e: &Error) -> bool {
 
 #[async_trait]
 impl Compute for AwsProvider {
-    /// EC2 `DescribeInstances`, MaxResults 1000 (5 at least), every page.
+    /// EC2 `DescribeInstances`, MaxResults 200 unless the query names a page size (5 to 1000), every page.
     fn instances<'a>(&'a self, q: &'a ListInstances) -> ResultStream<'a, Instance> {
         let client = self.ec2(&q.region);
         paged(move |token| {
@@ -505,7 +505,7 @@ impl Compute for AwsProvider {
         }
     }
 
-    /// EC2 `DescribeVolumes`, MaxResults 500, every page.
+    /// EC2 `DescribeVolumes`, MaxResults 200 unless the query names a page size (API maximum 500), every page.
     fn volumes<'a>(&'a self, q: &'a ListVolumes) -> ResultStream<'a, Volume> {
         let client = self.ec2(&q.region);
         paged(move |token| {
@@ -691,7 +691,7 @@ impl Compute for AwsProvider {
     }
 
     /// EC2 `DescribeImages`: own (`Owners=self`), shared (`ExecutableUsers=self`)
-    /// or public (`Owners=amazon`), MaxResults 1000, every page.
+    /// or public (`Owners=amazon`), MaxResults 200 by default (up to 1000), every page.
     fn images<'a>(&'a self, q: &'a ListImages) -> ResultStream<'a, Image> {
         let client = self.ec2(&q.region);
         let owner = q.owner;

@@ -240,7 +240,7 @@ fn ok_if_gone(r: Result<()>) -> Result<()> {
 
 #[async_trait]
 impl Network for AwsProvider {
-    /// EC2 `DescribeVpcs`, MaxResults 1000, every page.
+    /// EC2 `DescribeVpcs`, MaxResults 200 unless the query names a page size (API maximum 1000), every page.
     fn vpcs<'a>(&'a self, q: &'a ListNetwork) -> ResultStream<'a, Vpc> {
         let client = self.ec2(&q.region);
         paged(move |token| {
@@ -300,7 +300,7 @@ impl Network for AwsProvider {
         )
     }
 
-    /// EC2 `DescribeSubnets`, MaxResults 1000, every page.
+    /// EC2 `DescribeSubnets`, MaxResults 200 unless the query names a page size (API maximum 1000), every page.
     fn subnets<'a>(&'a self, q: &'a ListNetwork) -> ResultStream<'a, Subnet> {
         let client = self.ec2(&q.region);
         paged(move |token| {
@@ -366,7 +366,7 @@ impl Network for AwsProvider {
         )
     }
 
-    /// EC2 `DescribeSecurityGroups`, MaxResults 1000, every page; rules come
+    /// EC2 `DescribeSecurityGroups`, MaxResults 200 by default (up to 1000), every page; rules come
     /// from each group's `IpPermissions` / `IpPermissionsEgress` (no extra call).
     fn security_groups<'a>(&'a self, q: &'a ListNetwork) -> ResultStream<'a, SecurityGroup> {
         let client = self.ec2(&q.region);
