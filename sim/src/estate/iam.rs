@@ -1,5 +1,6 @@
 //! IAM: users, groups, roles, policies, attachments, access keys.
 
+use super::common::remove_matching;
 use super::model::*;
 use super::{Estate, EstateError, EstateResult, find_account, find_account_mut};
 
@@ -51,8 +52,7 @@ impl Estate {
 
     /// One user.
     pub fn user(&self, provider: &str, account: &str, name: &str) -> EstateResult<User> {
-        self.iam(provider, account, |i| i.users.get(name).cloned())?
-            .ok_or_else(|| EstateError::not_found(ResourceKind::User, name))
+        self.get_named(provider, account, name)
     }
 
     /// Create a user; an existing name is `AlreadyExists`.
@@ -62,34 +62,20 @@ impl Estate {
         account: &str,
         spec: NewIamUser,
     ) -> EstateResult<User> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let a = find_account(&d, provider, account)?;
-        if a.iam.users.contains_key(&spec.name) {
-            return Err(EstateError::AlreadyExists {
-                kind: ResourceKind::User,
-                id: spec.name,
-            });
-        }
-        if spec.name.is_empty() {
-            return Err(EstateError::InvalidArgument("user name is empty".into()));
-        }
-        let id = self.next_id(&mut d, provider, ResourceKind::User);
-        let u = User {
-            id,
-            name: spec.name.clone(),
-            display_name: spec.display_name,
-            email: spec.email,
-            created_at: now,
-            tags: spec.tags,
-            groups: Vec::new(),
-            access_keys: Vec::new(),
-        };
-        find_account_mut(&mut d, provider, account)?
-            .iam
-            .users
-            .insert(spec.name, u.clone());
-        Ok(u)
+        let empty = spec.name.is_empty();
+        let invalid = empty.then(|| EstateError::InvalidArgument("user name is empty".into()));
+        self.create_named(provider, account, spec.name, invalid, |id, name, now| {
+            User {
+                id,
+                name,
+                display_name: spec.display_name,
+                email: spec.email,
+                created_at: now,
+                tags: spec.tags,
+                groups: Vec::new(),
+                access_keys: Vec::new(),
+            }
+        })
     }
 
     /// Delete a user. Without `cleanup`, a user with attached policies,
@@ -117,12 +103,13 @@ impl Estate {
                 u.groups.first().map(|g| (ResourceKind::Group, g.clone()))
             };
             if let Some((dependent, dependent_id)) = dep {
-                return Err(EstateError::DependencyViolation {
-                    kind: ResourceKind::User,
-                    id: name.into(),
+                let kind = ResourceKind::User;
+                return Err(EstateError::dependency(
+                    kind,
+                    name,
                     dependent,
-                    dependent_id,
-                });
+                    &dependent_id,
+                ));
             }
         }
         iam.attachments.retain(|a| a.principal != principal);
@@ -138,30 +125,14 @@ impl Estate {
         name: &str,
         description: Option<String>,
     ) -> EstateResult<Group> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        if find_account(&d, provider, account)?
-            .iam
-            .groups
-            .contains_key(name)
-        {
-            return Err(EstateError::AlreadyExists {
-                kind: ResourceKind::Group,
-                id: name.into(),
-            });
-        }
-        let id = self.next_id(&mut d, provider, ResourceKind::Group);
-        let g = Group {
-            id,
-            name: name.into(),
-            description,
-            created_at: now,
-        };
-        find_account_mut(&mut d, provider, account)?
-            .iam
-            .groups
-            .insert(name.into(), g.clone());
-        Ok(g)
+        self.create_named(provider, account, name.into(), None, |id, name, now| {
+            Group {
+                id,
+                name,
+                description,
+                created_at: now,
+            }
+        })
     }
 
     /// Put a user in a group.
@@ -172,19 +143,11 @@ impl Estate {
         user: &str,
         group: &str,
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
-        if !iam.groups.contains_key(group) {
-            return Err(EstateError::not_found(ResourceKind::Group, group));
-        }
-        let u = iam
-            .users
-            .get_mut(user)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
-        if !u.groups.iter().any(|g| g == group) {
-            u.groups.push(group.into());
-        }
-        Ok(())
+        self.membership(provider, account, user, group, |groups| {
+            if !groups.iter().any(|g| g == group) {
+                groups.push(group.into());
+            }
+        })
     }
 
     /// Take a user out of a group. The user and the group must exist; a
@@ -196,6 +159,20 @@ impl Estate {
         user: &str,
         group: &str,
     ) -> EstateResult<()> {
+        self.membership(provider, account, user, group, |groups| {
+            groups.retain(|g| g != group)
+        })
+    }
+
+    /// Change a user's group list; the user and the group must exist.
+    fn membership(
+        &self,
+        provider: &str,
+        account: &str,
+        user: &str,
+        group: &str,
+        change: impl FnOnce(&mut Vec<String>),
+    ) -> EstateResult<()> {
         let mut d = self.inner.data.write();
         let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
         if !iam.groups.contains_key(group) {
@@ -205,7 +182,7 @@ impl Estate {
             .users
             .get_mut(user)
             .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
-        u.groups.retain(|g| g != group);
+        change(&mut u.groups);
         Ok(())
     }
 
@@ -218,31 +195,13 @@ impl Estate {
         description: Option<String>,
         trust_policy: Option<String>,
     ) -> EstateResult<Role> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        if find_account(&d, provider, account)?
-            .iam
-            .roles
-            .contains_key(name)
-        {
-            return Err(EstateError::AlreadyExists {
-                kind: ResourceKind::Role,
-                id: name.into(),
-            });
-        }
-        let id = self.next_id(&mut d, provider, ResourceKind::Role);
-        let r = Role {
+        self.create_named(provider, account, name.into(), None, |id, name, now| Role {
             id,
-            name: name.into(),
+            name,
             description,
             trust_policy,
             created_at: now,
-        };
-        find_account_mut(&mut d, provider, account)?
-            .iam
-            .roles
-            .insert(name.into(), r.clone());
-        Ok(r)
+        })
     }
 
     /// Create a policy.
@@ -255,32 +214,16 @@ impl Estate {
         description: Option<String>,
         document: Option<String>,
     ) -> EstateResult<Policy> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        if find_account(&d, provider, account)?
-            .iam
-            .policies
-            .contains_key(name)
-        {
-            return Err(EstateError::AlreadyExists {
-                kind: ResourceKind::Policy,
-                id: name.into(),
-            });
-        }
-        let id = self.next_id(&mut d, provider, ResourceKind::Policy);
-        let p = Policy {
-            id,
-            name: name.into(),
-            kind,
-            description,
-            document,
-            created_at: now,
-        };
-        find_account_mut(&mut d, provider, account)?
-            .iam
-            .policies
-            .insert(name.into(), p.clone());
-        Ok(p)
+        self.create_named(provider, account, name.into(), None, |id, name, now| {
+            Policy {
+                id,
+                name,
+                kind,
+                description,
+                document,
+                created_at: now,
+            }
+        })
     }
 
     /// Attach a policy (by name) to a principal; attaching twice is `AlreadyExists`.
@@ -304,10 +247,7 @@ impl Estate {
             policy: policy.into(),
         };
         if iam.attachments.contains(&a) {
-            return Err(EstateError::AlreadyExists {
-                kind: ResourceKind::Policy,
-                id: policy.into(),
-            });
+            return Err(EstateError::already_exists(ResourceKind::Policy, policy));
         }
         iam.attachments.push(a);
         Ok(())
@@ -326,10 +266,8 @@ impl Estate {
         if !principal_exists(iam, principal) {
             return Err(principal_not_found(principal));
         }
-        let before = iam.attachments.len();
-        iam.attachments
-            .retain(|a| !(a.principal == *principal && a.policy == policy));
-        if iam.attachments.len() == before {
+        let gone = |a: &Attachment| a.principal == *principal && a.policy == policy;
+        if !remove_matching(&mut iam.attachments, gone) {
             return Err(EstateError::not_found(ResourceKind::Policy, policy));
         }
         Ok(())
@@ -403,9 +341,7 @@ impl Estate {
             .users
             .get_mut(user)
             .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
-        let before = u.access_keys.len();
-        u.access_keys.retain(|k| k.id != key_id);
-        if u.access_keys.len() == before {
+        if !remove_matching(&mut u.access_keys, |k| k.id == key_id) {
             return Err(EstateError::not_found(ResourceKind::AccessKey, key_id));
         }
         Ok(())

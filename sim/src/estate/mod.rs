@@ -15,6 +15,7 @@
 
 pub(crate) mod b64;
 mod billing;
+mod common;
 mod compute;
 mod generate;
 mod iam;
