@@ -9,7 +9,7 @@ use super::compute::settle_region;
 use super::model::*;
 use super::{
     Estate, EstateError, EstateResult, Filter, Listed, Listing, PageReq, Scope, find_account,
-    find_account_mut, find_region_mut, paginate, token_get, token_put,
+    find_account_mut, find_region, find_region_mut, paginate, token_get, token_put,
 };
 
 /// `impl Listed` for a record keyed by its `id` field and carrying `tags`:
@@ -40,70 +40,54 @@ macro_rules! listed {
 }
 pub(crate) use listed;
 
-/// A kind of regional record: what it is called and which map of a
-/// [`RegionState`] holds it (by id).
-pub(crate) trait InRegion: Clone + Sized {
+/// A kind of record held by id (or name) in a map of a container `C`
+/// (a [`RegionState`] or an [`IamState`]).
+pub(crate) trait Held<C>: Clone + Sized {
     /// Its kind (errors, client tokens, ids).
     const KIND: ResourceKind;
     /// The map holding it.
-    fn map(r: &RegionState) -> &BTreeMap<String, Self>;
+    fn map(c: &C) -> &BTreeMap<String, Self>;
     /// The map holding it, to change.
-    fn map_mut(r: &mut RegionState) -> &mut BTreeMap<String, Self>;
+    fn map_mut(c: &mut C) -> &mut BTreeMap<String, Self>;
 }
 
-macro_rules! in_region {
-    ($($ty:ty => $kind:ident, $field:ident;)*) => {
-        $(impl InRegion for $ty {
-            const KIND: ResourceKind = ResourceKind::$kind;
-            fn map(r: &RegionState) -> &BTreeMap<String, Self> {
-                &r.$field
+macro_rules! held {
+    ($c:ty: $($ty:ident => $field:ident;)*) => {
+        $(impl Held<$c> for $ty {
+            const KIND: ResourceKind = ResourceKind::$ty;
+            fn map(c: &$c) -> &BTreeMap<String, Self> {
+                &c.$field
             }
-            fn map_mut(r: &mut RegionState) -> &mut BTreeMap<String, Self> {
-                &mut r.$field
+            fn map_mut(c: &mut $c) -> &mut BTreeMap<String, Self> {
+                &mut c.$field
             }
         })*
     };
 }
 
-in_region! {
-    Instance => Instance, instances;
-    Volume => Volume, volumes;
-    Image => Image, images;
-    Vpc => Vpc, vpcs;
-    Subnet => Subnet, subnets;
-    SecurityGroup => SecurityGroup, security_groups;
-    PublicIp => PublicIp, public_ips;
+held! { RegionState:
+    Instance => instances;
+    Volume => volumes;
+    Image => images;
+    Vpc => vpcs;
+    Subnet => subnets;
+    SecurityGroup => security_groups;
+    PublicIp => public_ips;
 }
 
-/// A kind of account-wide IAM record, keyed by name.
-pub(crate) trait InIam: Clone + Sized {
-    /// Its kind (errors, ids).
-    const KIND: ResourceKind;
-    /// The map holding it.
-    fn map(iam: &IamState) -> &BTreeMap<String, Self>;
-    /// The map holding it, to change.
-    fn map_mut(iam: &mut IamState) -> &mut BTreeMap<String, Self>;
+held! { IamState:
+    User => users;
+    Group => groups;
+    Role => roles;
+    Policy => policies;
 }
 
-macro_rules! in_iam {
-    ($($ty:ty => $kind:ident, $field:ident;)*) => {
-        $(impl InIam for $ty {
-            const KIND: ResourceKind = ResourceKind::$kind;
-            fn map(iam: &IamState) -> &BTreeMap<String, Self> {
-                &iam.$field
-            }
-            fn map_mut(iam: &mut IamState) -> &mut BTreeMap<String, Self> {
-                &mut iam.$field
-            }
-        })*
-    };
-}
+/// How a stored record reads at a time: `None` when it is gone.
+pub(crate) type View<T> = fn(&T, Time, &Timings) -> Option<T>;
 
-in_iam! {
-    User => User, users;
-    Group => Group, groups;
-    Role => Role, roles;
-    Policy => Policy, policies;
+/// A record that has no timed states reads as stored.
+pub(crate) fn as_stored<T: Clone>(v: &T, _: Time, _: &Timings) -> Option<T> {
+    Some(v.clone())
 }
 
 /// One page of `items` matching `filter`, as stored.
@@ -173,8 +157,49 @@ impl EstateError {
 }
 
 impl Estate {
+    /// Run `f` on a region under the read lock, with the time and the
+    /// timings (to read timed states lazily).
+    pub(crate) fn view_region<R>(
+        &self,
+        scope: &Scope,
+        f: impl FnOnce(&RegionState, Time, &Timings) -> R,
+    ) -> EstateResult<R> {
+        let now = self.now();
+        let d = self.inner.data.read();
+        Ok(f(find_region(&d, scope)?, now, &d.timings))
+    }
+
+    /// Run `f` on a region under the write lock, with the time; the region
+    /// is settled first when `settle`.
+    pub(crate) fn change_region<R>(
+        &self,
+        scope: &Scope,
+        settle: bool,
+        f: impl FnOnce(&mut RegionState, Time) -> EstateResult<R>,
+    ) -> EstateResult<R> {
+        let now = self.now();
+        let mut d = self.inner.data.write();
+        let t = d.timings;
+        let r = find_region_mut(&mut d, scope)?;
+        if settle {
+            settle_region(r, now, &t);
+        }
+        f(r, now)
+    }
+
+    /// Run `f` on an account's IAM state under the write lock.
+    pub(crate) fn change_iam<R>(
+        &self,
+        provider: &str,
+        account: &str,
+        f: impl FnOnce(&mut IamState) -> EstateResult<R>,
+    ) -> EstateResult<R> {
+        let mut d = self.inner.data.write();
+        f(&mut find_account_mut(&mut d, provider, account)?.iam)
+    }
+
     /// One page of a region's `T`s matching `filter`, as stored.
-    pub(crate) fn list_in<T: InRegion + Listed>(
+    pub(crate) fn list_in<T: Held<RegionState> + Listed>(
         &self,
         scope: &Scope,
         filter: &Filter,
@@ -183,17 +208,24 @@ impl Estate {
         self.with_region(scope, |r| list_stored(T::map(r).values(), filter, page))
     }
 
-    /// One `T` as stored; `NotFound` when missing.
-    pub(crate) fn get_in<T: InRegion>(&self, scope: &Scope, id: &str) -> EstateResult<T> {
-        self.with_region(scope, |r| T::map(r).get(id).cloned())?
-            .ok_or_else(|| EstateError::not_found(T::KIND, id))
+    /// One `T` as `view` reads it now; `NotFound` when missing or gone.
+    pub(crate) fn get_in<T: Held<RegionState>>(
+        &self,
+        scope: &Scope,
+        id: &str,
+        view: View<T>,
+    ) -> EstateResult<T> {
+        self.view_region(scope, |r, now, t| {
+            T::map(r).get(id).and_then(|v| view(v, now, t))
+        })?
+        .ok_or_else(|| EstateError::not_found(T::KIND, id))
     }
 
     /// Create a `T` in a region: settle it first when `settle`; with a
     /// client token already used there, the record it made; otherwise
     /// `build` validates against the data and draws ids, returning the new
     /// record's id and the record, which is stored with the token.
-    pub(crate) fn create_in<T: InRegion>(
+    pub(crate) fn create_in<T: Held<RegionState>>(
         &self,
         scope: &Scope,
         token: Option<String>,
@@ -219,32 +251,27 @@ impl Estate {
 
     /// Remove a `T` from a region: settle it first when `settle`; `NotFound`
     /// when missing, `check`'s error when something still holds it.
-    pub(crate) fn remove_in<T: InRegion>(
+    pub(crate) fn remove_in<T: Held<RegionState>>(
         &self,
         scope: &Scope,
         id: &str,
         settle: bool,
         check: impl FnOnce(&RegionState, &T) -> EstateResult<()>,
     ) -> EstateResult<()> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        if settle {
-            settle_region(r, now, &t);
-        }
-        let v = T::map(r)
-            .get(id)
-            .ok_or_else(|| EstateError::not_found(T::KIND, id))?;
-        check(r, v)?;
-        T::map_mut(r).remove(id);
-        Ok(())
+        self.change_region(scope, settle, |r, _| {
+            let v = T::map(r)
+                .get(id)
+                .ok_or_else(|| EstateError::not_found(T::KIND, id))?;
+            check(r, v)?;
+            T::map_mut(r).remove(id);
+            Ok(())
+        })
     }
 
     /// Create a named IAM `T`: an existing name is `AlreadyExists`, then
     /// `invalid` (when set) is the error; otherwise `build` makes it from a
     /// fresh id, its name and the time.
-    pub(crate) fn create_named<T: InIam>(
+    pub(crate) fn create_named<T: Held<IamState>>(
         &self,
         provider: &str,
         account: &str,
@@ -267,7 +294,7 @@ impl Estate {
     }
 
     /// One named IAM `T`; `NotFound` when missing.
-    pub(crate) fn get_named<T: InIam>(
+    pub(crate) fn get_named<T: Held<IamState>>(
         &self,
         provider: &str,
         account: &str,

@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 
-use super::common::{InRegion, list_stored, listed};
+use super::common::{Held, list_stored, listed};
 use super::model::*;
 use super::{
     Estate, EstateError, EstateResult, Filter, Listed, Listing, PageReq, Scope, find_region,
@@ -228,31 +228,22 @@ impl Estate {
         filter: &Filter,
         page: &PageReq,
     ) -> EstateResult<Listing<Instance>> {
-        let now = self.now();
-        let d = self.inner.data.read();
-        let t = d.timings;
-        let r = find_region(&d, scope)?;
-        let live = r.instances.values().filter(|i| {
-            filter.matches(*i) && effective_instance(i.state, i.state_since, now, &t).is_some()
-        });
-        Ok(paginate(
-            live,
-            |i| &i.id,
-            page,
-            |i| view_instance(i, now, &t).unwrap_or_else(|| i.clone()),
-        ))
+        self.view_region(scope, |r, now, t| {
+            let live = r.instances.values().filter(|i| {
+                filter.matches(*i) && effective_instance(i.state, i.state_since, now, t).is_some()
+            });
+            paginate(
+                live,
+                |i| &i.id,
+                page,
+                |i| view_instance(i, now, t).unwrap_or_else(|| i.clone()),
+            )
+        })
     }
 
     /// One instance; `NotFound` when missing or gone.
     pub fn instance(&self, scope: &Scope, id: &str) -> EstateResult<Instance> {
-        let now = self.now();
-        let d = self.inner.data.read();
-        let t = d.timings;
-        find_region(&d, scope)?
-            .instances
-            .get(id)
-            .and_then(|i| view_instance(i, now, &t))
-            .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))
+        self.get_in(scope, id, view_instance)
     }
 
     /// Create an instance (state `Pending`) with its system disk. With a
@@ -375,7 +366,11 @@ impl Estate {
     }
 
     /// A new id for a `T` not yet used in the scope's region.
-    fn fresh_id<T: InRegion>(&self, d: &mut EstateData, scope: &Scope) -> EstateResult<String> {
+    fn fresh_id<T: Held<RegionState>>(
+        &self,
+        d: &mut EstateData,
+        scope: &Scope,
+    ) -> EstateResult<String> {
         let mut id = self.next_id(d, &scope.provider, T::KIND);
         while T::map(find_region(d, scope)?).contains_key(&id) {
             id = self.next_id(d, &scope.provider, T::KIND);
@@ -389,15 +384,12 @@ impl Estate {
         id: &str,
         f: impl FnOnce(&mut RegionState, Time) -> EstateResult<()>,
     ) -> EstateResult<()> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        settle_region(r, now, &t);
-        if !r.instances.contains_key(id) {
-            return Err(EstateError::not_found(ResourceKind::Instance, id));
-        }
-        f(r, now)
+        self.change_region(scope, true, |r, now| {
+            if !r.instances.contains_key(id) {
+                return Err(EstateError::not_found(ResourceKind::Instance, id));
+            }
+            f(r, now)
+        })
     }
 
     /// Move an instance that is `from` to `to` (at now), then `also`;
@@ -509,37 +501,23 @@ impl Estate {
         filter: &Filter,
         page: &PageReq,
     ) -> EstateResult<Listing<Volume>> {
-        let now = self.now();
-        let d = self.inner.data.read();
-        let t = d.timings;
-        let r = find_region(&d, scope)?;
         let mut f = filter.clone();
         let want_instance = f.instance_id.take();
-        let items = r.volumes.values().filter(|v| {
-            f.matches(*v)
-                && match &want_instance {
-                    None => true,
-                    Some(w) => view_volume(v, now, &t).instance_id.as_ref() == Some(w),
-                }
-        });
-        Ok(paginate(
-            items,
-            |v| &v.id,
-            page,
-            |v| view_volume(v, now, &t),
-        ))
+        self.view_region(scope, |r, now, t| {
+            let items = r.volumes.values().filter(|v| {
+                f.matches(*v)
+                    && match &want_instance {
+                        None => true,
+                        Some(w) => view_volume(v, now, t).instance_id.as_ref() == Some(w),
+                    }
+            });
+            paginate(items, |v| &v.id, page, |v| view_volume(v, now, t))
+        })
     }
 
     /// One volume.
     pub fn volume(&self, scope: &Scope, id: &str) -> EstateResult<Volume> {
-        let now = self.now();
-        let d = self.inner.data.read();
-        let t = d.timings;
-        find_region(&d, scope)?
-            .volumes
-            .get(id)
-            .map(|v| view_volume(v, now, &t))
-            .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, id))
+        self.get_in(scope, id, |v, now, t| Some(view_volume(v, now, t)))
     }
 
     /// Create a data volume (`Creating` -> `Available`); idempotent by token.
@@ -579,63 +557,60 @@ impl Estate {
         volume_id: &str,
         instance_id: &str,
     ) -> EstateResult<()> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        settle_region(r, now, &t);
-        let inst = r
-            .instances
-            .get(instance_id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, instance_id))?;
-        if matches!(
-            inst.state,
-            InstanceState::Terminating | InstanceState::Terminated | InstanceState::Pending
-        ) {
-            return Err(EstateError::invalid_state(
-                ResourceKind::Instance,
-                instance_id,
-                state_name(inst.state),
-                "volumes attach to running or stopped instances",
-            ));
-        }
-        let inst_zone = inst.zone.clone();
-        let used: Vec<String> = r
-            .volumes
-            .values()
-            .filter(|v| v.instance_id.as_deref() == Some(instance_id))
-            .filter_map(|v| v.device.clone())
-            .collect();
-        let v = r
-            .volumes
-            .get_mut(volume_id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, volume_id))?;
-        if let Some(holder) = &v.instance_id {
-            return Err(EstateError::in_use(ResourceKind::Volume, volume_id, holder));
-        }
-        if v.state != VolumeState::Available {
-            return Err(EstateError::invalid_state(
-                ResourceKind::Volume,
-                volume_id,
-                state_name(v.state),
-                "only an available volume can be attached",
-            ));
-        }
-        if v.zone != inst_zone {
-            return Err(EstateError::InvalidArgument(format!(
-                "volume {volume_id} is in zone {}, instance {instance_id} in {inst_zone}",
-                v.zone
-            )));
-        }
-        let device = (b'b'..=b'z')
-            .map(|c| format!("/dev/vd{}", c as char))
-            .find(|d| !used.contains(d))
-            .unwrap_or_else(|| "/dev/vdz".into());
-        v.instance_id = Some(instance_id.into());
-        v.device = Some(device);
-        v.state = VolumeState::Attaching;
-        v.state_since = now;
-        Ok(())
+        self.change_region(scope, true, |r, now| {
+            let inst = r
+                .instances
+                .get(instance_id)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, instance_id))?;
+            if matches!(
+                inst.state,
+                InstanceState::Terminating | InstanceState::Terminated | InstanceState::Pending
+            ) {
+                return Err(EstateError::invalid_state(
+                    ResourceKind::Instance,
+                    instance_id,
+                    state_name(inst.state),
+                    "volumes attach to running or stopped instances",
+                ));
+            }
+            let inst_zone = inst.zone.clone();
+            let used: Vec<String> = r
+                .volumes
+                .values()
+                .filter(|v| v.instance_id.as_deref() == Some(instance_id))
+                .filter_map(|v| v.device.clone())
+                .collect();
+            let v = r
+                .volumes
+                .get_mut(volume_id)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, volume_id))?;
+            if let Some(holder) = &v.instance_id {
+                return Err(EstateError::in_use(ResourceKind::Volume, volume_id, holder));
+            }
+            if v.state != VolumeState::Available {
+                return Err(EstateError::invalid_state(
+                    ResourceKind::Volume,
+                    volume_id,
+                    state_name(v.state),
+                    "only an available volume can be attached",
+                ));
+            }
+            if v.zone != inst_zone {
+                return Err(EstateError::InvalidArgument(format!(
+                    "volume {volume_id} is in zone {}, instance {instance_id} in {inst_zone}",
+                    v.zone
+                )));
+            }
+            let device = (b'b'..=b'z')
+                .map(|c| format!("/dev/vd{}", c as char))
+                .find(|d| !used.contains(d))
+                .unwrap_or_else(|| "/dev/vdz".into());
+            v.instance_id = Some(instance_id.into());
+            v.device = Some(device);
+            v.state = VolumeState::Attaching;
+            v.state_since = now;
+            Ok(())
+        })
     }
 
     /// Detach a data volume from the instance it is attached to
@@ -646,33 +621,30 @@ impl Estate {
         volume_id: &str,
         instance_id: &str,
     ) -> EstateResult<()> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        settle_region(r, now, &t);
-        let v = r
-            .volumes
-            .get_mut(volume_id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, volume_id))?;
-        let refuse = |message: String| {
-            let state = state_name(v.state);
-            Err(EstateError::invalid_state(
-                ResourceKind::Volume,
-                volume_id,
-                state,
-                message,
-            ))
-        };
-        if v.instance_id.as_deref() != Some(instance_id) || v.state == VolumeState::Detaching {
-            return refuse(format!("not attached to {instance_id}"));
-        }
-        if v.is_system {
-            return refuse("a system disk cannot be detached".into());
-        }
-        v.state = VolumeState::Detaching;
-        v.state_since = now;
-        Ok(())
+        self.change_region(scope, true, |r, now| {
+            let v = r
+                .volumes
+                .get_mut(volume_id)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, volume_id))?;
+            let refuse = |message: String| {
+                let state = state_name(v.state);
+                Err(EstateError::invalid_state(
+                    ResourceKind::Volume,
+                    volume_id,
+                    state,
+                    message,
+                ))
+            };
+            if v.instance_id.as_deref() != Some(instance_id) || v.state == VolumeState::Detaching {
+                return refuse(format!("not attached to {instance_id}"));
+            }
+            if v.is_system {
+                return refuse("a system disk cannot be detached".into());
+            }
+            v.state = VolumeState::Detaching;
+            v.state_since = now;
+            Ok(())
+        })
     }
 
     /// Delete an unattached volume.

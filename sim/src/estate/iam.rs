@@ -1,6 +1,6 @@
 //! IAM: users, groups, roles, policies, attachments, access keys.
 
-use super::common::remove_matching;
+use super::common::{Held, remove_matching};
 use super::model::*;
 use super::{Estate, EstateError, EstateResult, find_account, find_account_mut};
 
@@ -17,19 +17,19 @@ pub struct NewIamUser {
     pub tags: Tags,
 }
 
-fn principal_exists(iam: &IamState, p: &Principal) -> bool {
-    match p {
-        Principal::User(n) => iam.users.contains_key(n),
-        Principal::Group(n) => iam.groups.contains_key(n),
-        Principal::Role(n) => iam.roles.contains_key(n),
+/// `NotFound` unless the principal exists.
+fn check_principal(iam: &IamState, p: &Principal) -> EstateResult<()> {
+    fn check<T: Held<IamState>>(iam: &IamState, name: &str) -> EstateResult<()> {
+        if T::map(iam).contains_key(name) {
+            Ok(())
+        } else {
+            Err(EstateError::not_found(T::KIND, name))
+        }
     }
-}
-
-fn principal_not_found(p: &Principal) -> EstateError {
     match p {
-        Principal::User(n) => EstateError::not_found(ResourceKind::User, n),
-        Principal::Group(n) => EstateError::not_found(ResourceKind::Group, n),
-        Principal::Role(n) => EstateError::not_found(ResourceKind::Role, n),
+        Principal::User(n) => check::<User>(iam, n),
+        Principal::Group(n) => check::<Group>(iam, n),
+        Principal::Role(n) => check::<Role>(iam, n),
     }
 }
 
@@ -87,34 +87,35 @@ impl Estate {
         name: &str,
         cleanup: bool,
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
-        let u = iam
-            .users
-            .get(name)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::User, name))?;
-        let principal = Principal::User(name.into());
-        if !cleanup {
-            let dep = if let Some(a) = iam.attachments.iter().find(|a| a.principal == principal) {
-                Some((ResourceKind::Policy, a.policy.clone()))
-            } else if let Some(k) = u.access_keys.first() {
-                Some((ResourceKind::AccessKey, k.id.clone()))
-            } else {
-                u.groups.first().map(|g| (ResourceKind::Group, g.clone()))
-            };
-            if let Some((dependent, dependent_id)) = dep {
-                let kind = ResourceKind::User;
-                return Err(EstateError::dependency(
-                    kind,
-                    name,
-                    dependent,
-                    &dependent_id,
-                ));
+        self.change_iam(provider, account, |iam| {
+            let u = iam
+                .users
+                .get(name)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::User, name))?;
+            let principal = Principal::User(name.into());
+            if !cleanup {
+                let dep = if let Some(a) = iam.attachments.iter().find(|a| a.principal == principal)
+                {
+                    Some((ResourceKind::Policy, a.policy.clone()))
+                } else if let Some(k) = u.access_keys.first() {
+                    Some((ResourceKind::AccessKey, k.id.clone()))
+                } else {
+                    u.groups.first().map(|g| (ResourceKind::Group, g.clone()))
+                };
+                if let Some((dependent, dependent_id)) = dep {
+                    let kind = ResourceKind::User;
+                    return Err(EstateError::dependency(
+                        kind,
+                        name,
+                        dependent,
+                        &dependent_id,
+                    ));
+                }
             }
-        }
-        iam.attachments.retain(|a| a.principal != principal);
-        iam.users.remove(name);
-        Ok(())
+            iam.attachments.retain(|a| a.principal != principal);
+            iam.users.remove(name);
+            Ok(())
+        })
     }
 
     /// Create a group.
@@ -173,17 +174,17 @@ impl Estate {
         group: &str,
         change: impl FnOnce(&mut Vec<String>),
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
-        if !iam.groups.contains_key(group) {
-            return Err(EstateError::not_found(ResourceKind::Group, group));
-        }
-        let u = iam
-            .users
-            .get_mut(user)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
-        change(&mut u.groups);
-        Ok(())
+        self.change_iam(provider, account, |iam| {
+            if !iam.groups.contains_key(group) {
+                return Err(EstateError::not_found(ResourceKind::Group, group));
+            }
+            let u = iam
+                .users
+                .get_mut(user)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
+            change(&mut u.groups);
+            Ok(())
+        })
     }
 
     /// Create a role.
@@ -234,23 +235,21 @@ impl Estate {
         principal: &Principal,
         policy: &str,
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
-        if !principal_exists(iam, principal) {
-            return Err(principal_not_found(principal));
-        }
-        if !iam.policies.contains_key(policy) {
-            return Err(EstateError::not_found(ResourceKind::Policy, policy));
-        }
-        let a = Attachment {
-            principal: principal.clone(),
-            policy: policy.into(),
-        };
-        if iam.attachments.contains(&a) {
-            return Err(EstateError::already_exists(ResourceKind::Policy, policy));
-        }
-        iam.attachments.push(a);
-        Ok(())
+        self.change_iam(provider, account, |iam| {
+            check_principal(iam, principal)?;
+            if !iam.policies.contains_key(policy) {
+                return Err(EstateError::not_found(ResourceKind::Policy, policy));
+            }
+            let a = Attachment {
+                principal: principal.clone(),
+                policy: policy.into(),
+            };
+            if iam.attachments.contains(&a) {
+                return Err(EstateError::already_exists(ResourceKind::Policy, policy));
+            }
+            iam.attachments.push(a);
+            Ok(())
+        })
     }
 
     /// Detach a policy; not attached is `NotFound`.
@@ -261,16 +260,14 @@ impl Estate {
         principal: &Principal,
         policy: &str,
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
-        if !principal_exists(iam, principal) {
-            return Err(principal_not_found(principal));
-        }
-        let gone = |a: &Attachment| a.principal == *principal && a.policy == policy;
-        if !remove_matching(&mut iam.attachments, gone) {
-            return Err(EstateError::not_found(ResourceKind::Policy, policy));
-        }
-        Ok(())
+        self.change_iam(provider, account, |iam| {
+            check_principal(iam, principal)?;
+            let gone = |a: &Attachment| a.principal == *principal && a.policy == policy;
+            if !remove_matching(&mut iam.attachments, gone) {
+                return Err(EstateError::not_found(ResourceKind::Policy, policy));
+            }
+            Ok(())
+        })
     }
 
     /// Policies attached to a principal.
@@ -282,9 +279,7 @@ impl Estate {
     ) -> EstateResult<Vec<Policy>> {
         let d = self.inner.data.read();
         let iam = &find_account(&d, provider, account)?.iam;
-        if !principal_exists(iam, principal) {
-            return Err(principal_not_found(principal));
-        }
+        check_principal(iam, principal)?;
         Ok(iam
             .attachments
             .iter()
@@ -335,15 +330,15 @@ impl Estate {
         user: &str,
         key_id: &str,
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let u = find_account_mut(&mut d, provider, account)?
-            .iam
-            .users
-            .get_mut(user)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
-        if !remove_matching(&mut u.access_keys, |k| k.id == key_id) {
-            return Err(EstateError::not_found(ResourceKind::AccessKey, key_id));
-        }
-        Ok(())
+        self.change_iam(provider, account, |iam| {
+            let u = iam
+                .users
+                .get_mut(user)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
+            if !remove_matching(&mut u.access_keys, |k| k.id == key_id) {
+                return Err(EstateError::not_found(ResourceKind::AccessKey, key_id));
+            }
+            Ok(())
+        })
     }
 }

@@ -1,7 +1,8 @@
 //! VPCs, subnets, security groups and rules, public IPs.
 
+use super::common::as_stored;
 use super::common::{listed, remove_matching};
-use super::compute::{region_zone, settle_region};
+use super::compute::region_zone;
 use super::model::*;
 use super::{
     Estate, EstateError, EstateResult, Filter, Listing, PageReq, Scope, find_region,
@@ -186,7 +187,7 @@ impl Estate {
 
     /// One security group.
     pub fn security_group(&self, scope: &Scope, id: &str) -> EstateResult<SecurityGroup> {
-        self.get_in(scope, id)
+        self.get_in(scope, id, as_stored)
     }
 
     /// Create a security group.
@@ -277,24 +278,24 @@ impl Estate {
         group_id: &str,
         rule: &SecurityRule,
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let r = find_region_mut(&mut d, scope)?;
-        let g = r
-            .security_groups
-            .get_mut(group_id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::SecurityGroup, group_id))?;
-        let removed = if rule.id.is_empty() {
-            remove_matching(&mut g.rules, |x| same_rule(x, rule))
-        } else {
-            remove_matching(&mut g.rules, |x| x.id == rule.id)
-        };
-        if !removed {
-            return Err(EstateError::not_found(
-                ResourceKind::SecurityRule,
-                rule.id.clone(),
-            ));
-        }
-        Ok(())
+        self.change_region(scope, false, |r, _| {
+            let g = r
+                .security_groups
+                .get_mut(group_id)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::SecurityGroup, group_id))?;
+            let removed = if rule.id.is_empty() {
+                remove_matching(&mut g.rules, |x| same_rule(x, rule))
+            } else {
+                remove_matching(&mut g.rules, |x| x.id == rule.id)
+            };
+            if !removed {
+                return Err(EstateError::not_found(
+                    ResourceKind::SecurityRule,
+                    rule.id.clone(),
+                ));
+            }
+            Ok(())
+        })
     }
 
     /// Public IPs, one page.
@@ -341,60 +342,57 @@ impl Estate {
         ip_id: &str,
         instance_id: &str,
     ) -> EstateResult<()> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        settle_region(r, now, &t);
-        match r.instances.get(instance_id) {
-            None => return Err(EstateError::not_found(ResourceKind::Instance, instance_id)),
-            Some(i)
-                if matches!(
-                    i.state,
-                    InstanceState::Terminating | InstanceState::Terminated
-                ) =>
-            {
-                return Err(EstateError::invalid_state(
-                    ResourceKind::Instance,
-                    instance_id,
-                    format!("{:?}", i.state).to_lowercase(),
-                    "cannot bind an address to a deleted instance",
-                ));
+        self.change_region(scope, true, |r, _| {
+            match r.instances.get(instance_id) {
+                None => return Err(EstateError::not_found(ResourceKind::Instance, instance_id)),
+                Some(i)
+                    if matches!(
+                        i.state,
+                        InstanceState::Terminating | InstanceState::Terminated
+                    ) =>
+                {
+                    return Err(EstateError::invalid_state(
+                        ResourceKind::Instance,
+                        instance_id,
+                        format!("{:?}", i.state).to_lowercase(),
+                        "cannot bind an address to a deleted instance",
+                    ));
+                }
+                Some(_) => {}
             }
-            Some(_) => {}
-        }
-        let ip = r
-            .public_ips
-            .get_mut(ip_id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::PublicIp, ip_id))?;
-        if let Some(holder) = &ip.instance_id {
-            if holder == instance_id {
-                return Ok(());
+            let ip = r
+                .public_ips
+                .get_mut(ip_id)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::PublicIp, ip_id))?;
+            if let Some(holder) = &ip.instance_id {
+                if holder == instance_id {
+                    return Ok(());
+                }
+                return Err(EstateError::in_use(ResourceKind::PublicIp, ip_id, holder));
             }
-            return Err(EstateError::in_use(ResourceKind::PublicIp, ip_id, holder));
-        }
-        ip.instance_id = Some(instance_id.into());
-        Ok(())
+            ip.instance_id = Some(instance_id.into());
+            Ok(())
+        })
     }
 
     /// Unbind a public IP; unbound already is `InvalidState`.
     pub fn disassociate_public_ip(&self, scope: &Scope, ip_id: &str) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let r = find_region_mut(&mut d, scope)?;
-        let ip = r
-            .public_ips
-            .get_mut(ip_id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::PublicIp, ip_id))?;
-        if ip.instance_id.is_none() {
-            return Err(EstateError::invalid_state(
-                ResourceKind::PublicIp,
-                ip_id,
-                "available",
-                "the address is not bound",
-            ));
-        }
-        ip.instance_id = None;
-        Ok(())
+        self.change_region(scope, false, |r, _| {
+            let ip = r
+                .public_ips
+                .get_mut(ip_id)
+                .ok_or_else(|| EstateError::not_found(ResourceKind::PublicIp, ip_id))?;
+            if ip.instance_id.is_none() {
+                return Err(EstateError::invalid_state(
+                    ResourceKind::PublicIp,
+                    ip_id,
+                    "available",
+                    "the address is not bound",
+                ));
+            }
+            ip.instance_id = None;
+            Ok(())
+        })
     }
 
     /// Release an unbound public IP.
