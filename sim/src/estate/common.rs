@@ -82,6 +82,35 @@ held! { IamState:
     Policy => policies;
 }
 
+/// A `T` in `c` by id (or name); `NotFound` when missing.
+pub(crate) fn lookup<'a, T: Held<C>, C>(c: &'a C, id: &str) -> EstateResult<&'a T> {
+    T::map(c)
+        .get(id)
+        .ok_or_else(|| EstateError::not_found(T::KIND, id))
+}
+
+/// A `T` in `c` by id (or name), to change; `NotFound` when missing.
+pub(crate) fn lookup_mut<'a, T: Held<C>, C>(c: &'a mut C, id: &str) -> EstateResult<&'a mut T> {
+    T::map_mut(c)
+        .get_mut(id)
+        .ok_or_else(|| EstateError::not_found(T::KIND, id))
+}
+
+/// A region to change, settled to `now` first when `settle`.
+fn settled<'a>(
+    d: &'a mut EstateData,
+    scope: &Scope,
+    settle: bool,
+    now: Time,
+) -> EstateResult<&'a mut RegionState> {
+    let t = d.timings;
+    let r = find_region_mut(d, scope)?;
+    if settle {
+        settle_region(r, now, &t);
+    }
+    Ok(r)
+}
+
 /// How a stored record reads at a time: `None` when it is gone.
 pub(crate) type View<T> = fn(&T, Time, &Timings) -> Option<T>;
 
@@ -179,12 +208,7 @@ impl Estate {
     ) -> EstateResult<R> {
         let now = self.now();
         let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        if settle {
-            settle_region(r, now, &t);
-        }
-        f(r, now)
+        f(settled(&mut d, scope, settle, now)?, now)
     }
 
     /// Run `f` on an account's IAM state under the write lock.
@@ -234,11 +258,7 @@ impl Estate {
     ) -> EstateResult<T> {
         let now = self.now();
         let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        if settle {
-            settle_region(r, now, &t);
-        }
+        let r = settled(&mut d, scope, settle, now)?;
         if let Some(v) = token_get(r, T::KIND, &token).and_then(|id| T::map(r).get(&id)) {
             return Ok(v.clone());
         }
@@ -259,10 +279,7 @@ impl Estate {
         check: impl FnOnce(&RegionState, &T) -> EstateResult<()>,
     ) -> EstateResult<()> {
         self.change_region(scope, settle, |r, _| {
-            let v = T::map(r)
-                .get(id)
-                .ok_or_else(|| EstateError::not_found(T::KIND, id))?;
-            check(r, v)?;
+            check(r, lookup::<T, _>(r, id)?)?;
             T::map_mut(r).remove(id);
             Ok(())
         })
@@ -300,7 +317,6 @@ impl Estate {
         account: &str,
         name: &str,
     ) -> EstateResult<T> {
-        self.iam(provider, account, |i| T::map(i).get(name).cloned())?
-            .ok_or_else(|| EstateError::not_found(T::KIND, name))
+        self.iam(provider, account, |i| lookup::<T, _>(i, name).cloned())?
     }
 }

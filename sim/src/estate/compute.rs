@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 
-use super::common::{Held, list_stored, listed};
+use super::common::{Held, list_stored, listed, lookup, lookup_mut};
 use super::model::*;
 use super::{
     Estate, EstateError, EstateResult, Filter, Listed, Listing, PageReq, Scope, find_region,
@@ -175,12 +175,6 @@ pub struct NewVolume {
     pub client_token: Option<String>,
 }
 
-fn instance_mut<'a>(r: &'a mut RegionState, id: &str) -> EstateResult<&'a mut Instance> {
-    r.instances
-        .get_mut(id)
-        .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))
-}
-
 fn state_name<T: std::fmt::Debug>(s: T) -> String {
     format!("{s:?}").to_lowercase()
 }
@@ -289,10 +283,7 @@ impl Estate {
             None => None,
         };
         for sg in &spec.security_group_ids {
-            let g = r
-                .security_groups
-                .get(sg)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::SecurityGroup, sg))?;
+            let g = lookup::<SecurityGroup, _>(r, sg)?;
             if let (Some(gv), Some(sn)) = (&g.vpc_id, &subnet) {
                 if gv != &sn.vpc_id {
                     return Err(EstateError::InvalidArgument(format!(
@@ -403,7 +394,7 @@ impl Estate {
         also: impl FnOnce(&mut Instance),
     ) -> EstateResult<()> {
         self.instance_op(scope, id, |r, now| {
-            let i = instance_mut(r, id)?;
+            let i = lookup_mut::<Instance, _>(r, id)?;
             if i.state != from {
                 return Err(EstateError::invalid_state(
                     ResourceKind::Instance,
@@ -445,7 +436,7 @@ impl Estate {
     /// unbound. Missing (or gone) instances are `NotFound`.
     pub fn delete_instance(&self, scope: &Scope, id: &str) -> EstateResult<()> {
         self.instance_op(scope, id, |r, now| {
-            let i = instance_mut(r, id)?;
+            let i = lookup_mut::<Instance, _>(r, id)?;
             match i.state {
                 InstanceState::Terminating | InstanceState::Terminated => return Ok(()),
                 InstanceState::Running | InstanceState::Stopped => {}
@@ -487,7 +478,7 @@ impl Estate {
         changes: &[(String, Option<String>)],
     ) -> EstateResult<()> {
         self.instance_op(scope, id, |r, _| {
-            apply_tags(&mut instance_mut(r, id)?.tags, changes);
+            apply_tags(&mut lookup_mut::<Instance, _>(r, id)?.tags, changes);
             Ok(())
         })
     }
@@ -558,10 +549,7 @@ impl Estate {
         instance_id: &str,
     ) -> EstateResult<()> {
         self.change_region(scope, true, |r, now| {
-            let inst = r
-                .instances
-                .get(instance_id)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, instance_id))?;
+            let inst = lookup::<Instance, _>(r, instance_id)?;
             if matches!(
                 inst.state,
                 InstanceState::Terminating | InstanceState::Terminated | InstanceState::Pending
@@ -580,10 +568,7 @@ impl Estate {
                 .filter(|v| v.instance_id.as_deref() == Some(instance_id))
                 .filter_map(|v| v.device.clone())
                 .collect();
-            let v = r
-                .volumes
-                .get_mut(volume_id)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, volume_id))?;
+            let v = lookup_mut::<Volume, _>(r, volume_id)?;
             if let Some(holder) = &v.instance_id {
                 return Err(EstateError::in_use(ResourceKind::Volume, volume_id, holder));
             }
@@ -622,10 +607,7 @@ impl Estate {
         instance_id: &str,
     ) -> EstateResult<()> {
         self.change_region(scope, true, |r, now| {
-            let v = r
-                .volumes
-                .get_mut(volume_id)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, volume_id))?;
+            let v = lookup_mut::<Volume, _>(r, volume_id)?;
             let refuse = |message: String| {
                 let state = state_name(v.state);
                 Err(EstateError::invalid_state(

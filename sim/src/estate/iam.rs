@@ -1,6 +1,6 @@
 //! IAM: users, groups, roles, policies, attachments, access keys.
 
-use super::common::{Held, remove_matching};
+use super::common::{lookup, lookup_mut, remove_matching};
 use super::model::*;
 use super::{Estate, EstateError, EstateResult, find_account, find_account_mut};
 
@@ -19,17 +19,10 @@ pub struct NewIamUser {
 
 /// `NotFound` unless the principal exists.
 fn check_principal(iam: &IamState, p: &Principal) -> EstateResult<()> {
-    fn check<T: Held<IamState>>(iam: &IamState, name: &str) -> EstateResult<()> {
-        if T::map(iam).contains_key(name) {
-            Ok(())
-        } else {
-            Err(EstateError::not_found(T::KIND, name))
-        }
-    }
     match p {
-        Principal::User(n) => check::<User>(iam, n),
-        Principal::Group(n) => check::<Group>(iam, n),
-        Principal::Role(n) => check::<Role>(iam, n),
+        Principal::User(n) => lookup::<User, _>(iam, n).map(|_| ()),
+        Principal::Group(n) => lookup::<Group, _>(iam, n).map(|_| ()),
+        Principal::Role(n) => lookup::<Role, _>(iam, n).map(|_| ()),
     }
 }
 
@@ -88,10 +81,7 @@ impl Estate {
         cleanup: bool,
     ) -> EstateResult<()> {
         self.change_iam(provider, account, |iam| {
-            let u = iam
-                .users
-                .get(name)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::User, name))?;
+            let u = lookup::<User, _>(iam, name)?;
             let principal = Principal::User(name.into());
             if !cleanup {
                 let dep = if let Some(a) = iam.attachments.iter().find(|a| a.principal == principal)
@@ -178,10 +168,7 @@ impl Estate {
             if !iam.groups.contains_key(group) {
                 return Err(EstateError::not_found(ResourceKind::Group, group));
             }
-            let u = iam
-                .users
-                .get_mut(user)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
+            let u = lookup_mut::<User, _>(iam, user)?;
             change(&mut u.groups);
             Ok(())
         })
@@ -297,13 +284,7 @@ impl Estate {
     ) -> EstateResult<AccessKey> {
         let now = self.now();
         let mut d = self.inner.data.write();
-        if !find_account(&d, provider, account)?
-            .iam
-            .users
-            .contains_key(user)
-        {
-            return Err(EstateError::not_found(ResourceKind::User, user));
-        }
+        lookup::<User, _>(&find_account(&d, provider, account)?.iam, user)?;
         let id = self.next_id(&mut d, provider, ResourceKind::AccessKey);
         let secret = self.next_with(&mut d, |r| r.mixed_alnum(32));
         let k = AccessKey {
@@ -312,13 +293,10 @@ impl Estate {
             active: true,
             created_at: now,
         };
-        if let Some(u) = find_account_mut(&mut d, provider, account)?
-            .iam
-            .users
-            .get_mut(user)
-        {
-            u.access_keys.push(k.clone());
-        }
+        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
+        lookup_mut::<User, _>(iam, user)?
+            .access_keys
+            .push(k.clone());
         Ok(k)
     }
 
@@ -331,10 +309,7 @@ impl Estate {
         key_id: &str,
     ) -> EstateResult<()> {
         self.change_iam(provider, account, |iam| {
-            let u = iam
-                .users
-                .get_mut(user)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
+            let u = lookup_mut::<User, _>(iam, user)?;
             if !remove_matching(&mut u.access_keys, |k| k.id == key_id) {
                 return Err(EstateError::not_found(ResourceKind::AccessKey, key_id));
             }

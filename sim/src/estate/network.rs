@@ -1,7 +1,7 @@
 //! VPCs, subnets, security groups and rules, public IPs.
 
 use super::common::as_stored;
-use super::common::{listed, remove_matching};
+use super::common::{listed, lookup, lookup_mut, remove_matching};
 use super::compute::region_zone;
 use super::model::*;
 use super::{
@@ -246,10 +246,7 @@ impl Estate {
         let mut d = self.inner.data.write();
         {
             let r = find_region(&d, scope)?;
-            let g = r
-                .security_groups
-                .get(group_id)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::SecurityGroup, group_id))?;
+            let g = lookup::<SecurityGroup, _>(r, group_id)?;
             if g.rules.iter().any(|x| same_rule(x, &rule)) {
                 return Err(EstateError::already_exists(
                     ResourceKind::SecurityRule,
@@ -257,16 +254,14 @@ impl Estate {
                 ));
             }
             if let Peer::SecurityGroup(p) = &rule.peer {
-                if !r.security_groups.contains_key(p) {
-                    return Err(EstateError::not_found(ResourceKind::SecurityGroup, p));
-                }
+                lookup::<SecurityGroup, _>(r, p)?;
             }
         }
         rule.id = self.next_id(&mut d, &scope.provider, ResourceKind::SecurityRule);
         let r = find_region_mut(&mut d, scope)?;
-        if let Some(g) = r.security_groups.get_mut(group_id) {
-            g.rules.push(rule.clone());
-        }
+        lookup_mut::<SecurityGroup, _>(r, group_id)?
+            .rules
+            .push(rule.clone());
         Ok(rule)
     }
 
@@ -279,10 +274,7 @@ impl Estate {
         rule: &SecurityRule,
     ) -> EstateResult<()> {
         self.change_region(scope, false, |r, _| {
-            let g = r
-                .security_groups
-                .get_mut(group_id)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::SecurityGroup, group_id))?;
+            let g = lookup_mut::<SecurityGroup, _>(r, group_id)?;
             let removed = if rule.id.is_empty() {
                 remove_matching(&mut g.rules, |x| same_rule(x, rule))
             } else {
@@ -360,10 +352,7 @@ impl Estate {
                 }
                 Some(_) => {}
             }
-            let ip = r
-                .public_ips
-                .get_mut(ip_id)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::PublicIp, ip_id))?;
+            let ip = lookup_mut::<PublicIp, _>(r, ip_id)?;
             if let Some(holder) = &ip.instance_id {
                 if holder == instance_id {
                     return Ok(());
@@ -378,10 +367,7 @@ impl Estate {
     /// Unbind a public IP; unbound already is `InvalidState`.
     pub fn disassociate_public_ip(&self, scope: &Scope, ip_id: &str) -> EstateResult<()> {
         self.change_region(scope, false, |r, _| {
-            let ip = r
-                .public_ips
-                .get_mut(ip_id)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::PublicIp, ip_id))?;
+            let ip = lookup_mut::<PublicIp, _>(r, ip_id)?;
             if ip.instance_id.is_none() {
                 return Err(EstateError::invalid_state(
                     ResourceKind::PublicIp,
