@@ -73,6 +73,7 @@ held! { RegionState:
     Subnet => subnets;
     SecurityGroup => security_groups;
     PublicIp => public_ips;
+    Bucket => buckets;
 }
 
 held! { IamState:

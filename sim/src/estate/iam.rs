@@ -222,8 +222,7 @@ impl Estate {
         principal: &Principal,
         policy: &str,
     ) -> EstateResult<()> {
-        self.change_iam(provider, account, |iam| {
-            check_principal(iam, principal)?;
+        self.for_principal(provider, account, principal, |iam| {
             if !iam.policies.contains_key(policy) {
                 return Err(EstateError::not_found(ResourceKind::Policy, policy));
             }
@@ -247,13 +246,26 @@ impl Estate {
         principal: &Principal,
         policy: &str,
     ) -> EstateResult<()> {
-        self.change_iam(provider, account, |iam| {
-            check_principal(iam, principal)?;
+        self.for_principal(provider, account, principal, |iam| {
             let gone = |a: &Attachment| a.principal == *principal && a.policy == policy;
             if !remove_matching(&mut iam.attachments, gone) {
                 return Err(EstateError::not_found(ResourceKind::Policy, policy));
             }
             Ok(())
+        })
+    }
+
+    /// Change an account's IAM state on behalf of a principal, which must exist.
+    fn for_principal(
+        &self,
+        provider: &str,
+        account: &str,
+        principal: &Principal,
+        f: impl FnOnce(&mut IamState) -> EstateResult<()>,
+    ) -> EstateResult<()> {
+        self.change_iam(provider, account, |iam| {
+            check_principal(iam, principal)?;
+            f(iam)
         })
     }
 
