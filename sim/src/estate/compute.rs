@@ -2,10 +2,11 @@
 
 use chrono::Duration;
 
+use super::common::{Held, list_stored, listed, lookup, lookup_mut};
 use super::model::*;
 use super::{
     Estate, EstateError, EstateResult, Filter, Listed, Listing, PageReq, Scope, find_region,
-    find_region_mut, paginate, token_get, token_put,
+    find_region_mut, paginate,
 };
 
 /// The state an instance stored as `state` since `since` has at `now`;
@@ -114,53 +115,9 @@ fn view_volume(v: &Volume, now: Time, t: &Timings) -> Volume {
     out
 }
 
-impl Listed for Instance {
-    fn key(&self) -> &str {
-        &self.id
-    }
-    fn tags(&self) -> Option<&Tags> {
-        Some(&self.tags)
-    }
-    fn name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-    fn zone(&self) -> Option<&str> {
-        Some(&self.zone)
-    }
-    fn vpc(&self) -> Option<&str> {
-        self.vpc_id.as_deref()
-    }
-}
-
-impl Listed for Volume {
-    fn key(&self) -> &str {
-        &self.id
-    }
-    fn tags(&self) -> Option<&Tags> {
-        Some(&self.tags)
-    }
-    fn name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-    fn zone(&self) -> Option<&str> {
-        Some(&self.zone)
-    }
-    fn instance(&self) -> Option<&str> {
-        self.instance_id.as_deref()
-    }
-}
-
-impl Listed for Image {
-    fn key(&self) -> &str {
-        &self.id
-    }
-    fn tags(&self) -> Option<&Tags> {
-        Some(&self.tags)
-    }
-    fn name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-}
+listed!(Instance, name => some(name), zone => some(zone), vpc => opt(vpc_id));
+listed!(Volume, name => some(name), zone => some(zone), instance => opt(instance_id));
+listed!(Image, name => some(name));
 
 impl Listed for InstanceType {
     fn key(&self) -> &str {
@@ -232,6 +189,19 @@ fn ipv4(cidr: &str) -> Option<(u32, u32)> {
     Some((u32::from(ip), len))
 }
 
+/// The zone a new record goes to: `zone`, or the region's first; it must
+/// be one of the region's.
+pub(crate) fn region_zone(r: &RegionState, zone: Option<String>) -> EstateResult<String> {
+    let zone = zone
+        .or_else(|| r.zones.first().cloned())
+        .unwrap_or_default();
+    if r.zones.contains(&zone) {
+        Ok(zone)
+    } else {
+        Err(EstateError::not_found(ResourceKind::Zone, zone))
+    }
+}
+
 /// A private address in `cidr` (or 172.16.0.0/12), the `n`th host.
 pub(crate) fn host_in(cidr: Option<&str>, n: u64) -> String {
     let (base, len) = cidr.and_then(ipv4).unwrap_or((0xAC10_0000, 12));
@@ -252,49 +222,41 @@ impl Estate {
         filter: &Filter,
         page: &PageReq,
     ) -> EstateResult<Listing<Instance>> {
-        let now = self.now();
-        let d = self.inner.data.read();
-        let t = d.timings;
-        let r = find_region(&d, scope)?;
-        let live = r.instances.values().filter(|i| {
-            filter.matches(*i) && effective_instance(i.state, i.state_since, now, &t).is_some()
-        });
-        Ok(paginate(
-            live,
-            |i| &i.id,
-            page,
-            |i| view_instance(i, now, &t).unwrap_or_else(|| i.clone()),
-        ))
+        self.view_region(scope, |r, now, t| {
+            let live = r.instances.values().filter(|i| {
+                filter.matches(*i) && effective_instance(i.state, i.state_since, now, t).is_some()
+            });
+            paginate(
+                live,
+                |i| &i.id,
+                page,
+                |i| view_instance(i, now, t).unwrap_or_else(|| i.clone()),
+            )
+        })
     }
 
     /// One instance; `NotFound` when missing or gone.
     pub fn instance(&self, scope: &Scope, id: &str) -> EstateResult<Instance> {
-        let now = self.now();
-        let d = self.inner.data.read();
-        let t = d.timings;
-        find_region(&d, scope)?
-            .instances
-            .get(id)
-            .and_then(|i| view_instance(i, now, &t))
-            .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))
+        self.get_in(scope, id, view_instance)
     }
 
     /// Create an instance (state `Pending`) with its system disk. With a
     /// client token already used in this scope, returns the first instance.
     pub fn create_instance(&self, scope: &Scope, spec: NewInstance) -> EstateResult<Instance> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        {
-            let r = find_region_mut(&mut d, scope)?;
-            settle_region(r, now, &t);
-            if let Some(id) = token_get(r, ResourceKind::Instance, &spec.client_token) {
-                if let Some(i) = r.instances.get(&id) {
-                    return Ok(i.clone());
-                }
-            }
-        }
-        let r = find_region(&d, scope)?;
+        self.create_in(scope, spec.client_token.clone(), true, |d, now| {
+            self.build_instance(d, scope, spec, now)
+        })
+    }
+
+    /// Validate a new instance and make it; its system disk is stored here.
+    fn build_instance(
+        &self,
+        d: &mut EstateData,
+        scope: &Scope,
+        spec: NewInstance,
+        now: Time,
+    ) -> EstateResult<(String, Instance)> {
+        let r = find_region(d, scope)?;
         if spec.name.is_empty() {
             return Err(EstateError::InvalidArgument(
                 "instance name is empty".into(),
@@ -321,10 +283,7 @@ impl Estate {
             None => None,
         };
         for sg in &spec.security_group_ids {
-            let g = r
-                .security_groups
-                .get(sg)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::SecurityGroup, sg))?;
+            let g = lookup::<SecurityGroup, _>(r, sg)?;
             if let (Some(gv), Some(sn)) = (&g.vpc_id, &subnet) {
                 if gv != &sn.vpc_id {
                     return Err(EstateError::InvalidArgument(format!(
@@ -354,11 +313,8 @@ impl Estate {
             .filter(|i| i.subnet_id == spec.subnet_id)
             .count() as u64;
         let private_ip = host_in(subnet.as_ref().map(|s| s.cidr.as_str()), in_subnet);
-        let mut id = self.next_id(&mut d, &scope.provider, ResourceKind::Instance);
-        while find_region(&d, scope)?.instances.contains_key(&id) {
-            id = self.next_id(&mut d, &scope.provider, ResourceKind::Instance);
-        }
-        let disk_id = self.next_id(&mut d, &scope.provider, ResourceKind::Volume);
+        let id = self.fresh_id::<Instance>(d, scope)?;
+        let disk_id = self.next_id(d, &scope.provider, ResourceKind::Volume);
         let inst = Instance {
             id: id.clone(),
             name: spec.name,
@@ -396,11 +352,21 @@ impl Estate {
             created_at: now,
             tags: Tags::new(),
         };
-        let r = find_region_mut(&mut d, scope)?;
-        token_put(r, ResourceKind::Instance, &spec.client_token, &id);
-        r.volumes.insert(disk_id, disk);
-        r.instances.insert(id, inst.clone());
-        Ok(inst)
+        find_region_mut(d, scope)?.volumes.insert(disk_id, disk);
+        Ok((id, inst))
+    }
+
+    /// A new id for a `T` not yet used in the scope's region.
+    fn fresh_id<T: Held<RegionState>>(
+        &self,
+        d: &mut EstateData,
+        scope: &Scope,
+    ) -> EstateResult<String> {
+        let mut id = self.next_id(d, &scope.provider, T::KIND);
+        while T::map(find_region(d, scope)?).contains_key(&id) {
+            id = self.next_id(d, &scope.provider, T::KIND);
+        }
+        Ok(id)
     }
 
     fn instance_op(
@@ -409,80 +375,59 @@ impl Estate {
         id: &str,
         f: impl FnOnce(&mut RegionState, Time) -> EstateResult<()>,
     ) -> EstateResult<()> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        settle_region(r, now, &t);
-        if !r.instances.contains_key(id) {
-            return Err(EstateError::not_found(ResourceKind::Instance, id));
-        }
-        f(r, now)
+        self.change_region(scope, true, |r, now| {
+            if !r.instances.contains_key(id) {
+                return Err(EstateError::not_found(ResourceKind::Instance, id));
+            }
+            f(r, now)
+        })
     }
 
-    /// Start a stopped instance (`Stopped` -> `Starting` -> `Running`).
-    pub fn start_instance(&self, scope: &Scope, id: &str) -> EstateResult<()> {
+    /// Move an instance that is `from` to `to` (at now), then `also`;
+    /// any other state is `InvalidState`.
+    fn transition(
+        &self,
+        scope: &Scope,
+        id: &str,
+        (from, to): (InstanceState, InstanceState),
+        verb: &str,
+        also: impl FnOnce(&mut Instance),
+    ) -> EstateResult<()> {
         self.instance_op(scope, id, |r, now| {
-            let i = r
-                .instances
-                .get_mut(id)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))?;
-            if i.state != InstanceState::Stopped {
-                return Err(EstateError::InvalidState {
-                    kind: ResourceKind::Instance,
-                    id: id.into(),
-                    state: state_name(i.state),
-                    message: "only a stopped instance can be started".into(),
-                });
+            let i = lookup_mut::<Instance, _>(r, id)?;
+            if i.state != from {
+                return Err(EstateError::invalid_state(
+                    ResourceKind::Instance,
+                    id,
+                    state_name(i.state),
+                    format!("only a {} instance can be {verb}", state_name(from)),
+                ));
             }
-            i.state = InstanceState::Starting;
+            i.state = to;
             i.state_since = now;
-            i.stopped_charging = false;
+            also(i);
             Ok(())
         })
     }
 
+    /// Start a stopped instance (`Stopped` -> `Starting` -> `Running`).
+    pub fn start_instance(&self, scope: &Scope, id: &str) -> EstateResult<()> {
+        let states = (InstanceState::Stopped, InstanceState::Starting);
+        self.transition(scope, id, states, "started", |i| i.stopped_charging = false)
+    }
+
     /// Stop a running instance (`Running` -> `Stopping` -> `Stopped`).
     pub fn stop_instance(&self, scope: &Scope, id: &str, stop_charging: bool) -> EstateResult<()> {
-        self.instance_op(scope, id, |r, now| {
-            let i = r
-                .instances
-                .get_mut(id)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))?;
-            if i.state != InstanceState::Running {
-                return Err(EstateError::InvalidState {
-                    kind: ResourceKind::Instance,
-                    id: id.into(),
-                    state: state_name(i.state),
-                    message: "only a running instance can be stopped".into(),
-                });
-            }
-            i.state = InstanceState::Stopping;
-            i.state_since = now;
-            i.stopped_charging = stop_charging;
-            Ok(())
+        let states = (InstanceState::Running, InstanceState::Stopping);
+        self.transition(scope, id, states, "stopped", |i| {
+            i.stopped_charging = stop_charging
         })
     }
 
     /// Reboot a running instance (`Running` -> `Rebooting` -> `Running`).
     pub fn reboot_instance(&self, scope: &Scope, id: &str) -> EstateResult<()> {
-        self.instance_op(scope, id, |r, now| {
-            let i = r
-                .instances
-                .get_mut(id)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))?;
-            if i.state != InstanceState::Running {
-                return Err(EstateError::InvalidState {
-                    kind: ResourceKind::Instance,
-                    id: id.into(),
-                    state: state_name(i.state),
-                    message: "only a running instance can be rebooted".into(),
-                });
-            }
-            i.state = InstanceState::Rebooting;
-            i.state_since = now;
-            Ok(())
-        })
+        let states = (InstanceState::Running, InstanceState::Rebooting);
+        self.transition(scope, id, states, "rebooted", |_| {})
     }
 
     /// Delete an instance (`Terminating` -> `Terminated` -> gone). Allowed
@@ -491,20 +436,17 @@ impl Estate {
     /// unbound. Missing (or gone) instances are `NotFound`.
     pub fn delete_instance(&self, scope: &Scope, id: &str) -> EstateResult<()> {
         self.instance_op(scope, id, |r, now| {
-            let i = r
-                .instances
-                .get_mut(id)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))?;
+            let i = lookup_mut::<Instance, _>(r, id)?;
             match i.state {
                 InstanceState::Terminating | InstanceState::Terminated => return Ok(()),
                 InstanceState::Running | InstanceState::Stopped => {}
                 other => {
-                    return Err(EstateError::InvalidState {
-                        kind: ResourceKind::Instance,
-                        id: id.into(),
-                        state: state_name(other),
-                        message: "an instance in transition cannot be deleted".into(),
-                    });
+                    return Err(EstateError::invalid_state(
+                        ResourceKind::Instance,
+                        id,
+                        state_name(other),
+                        "an instance in transition cannot be deleted",
+                    ));
                 }
             }
             i.state = InstanceState::Terminating;
@@ -536,11 +478,7 @@ impl Estate {
         changes: &[(String, Option<String>)],
     ) -> EstateResult<()> {
         self.instance_op(scope, id, |r, _| {
-            let i = r
-                .instances
-                .get_mut(id)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, id))?;
-            apply_tags(&mut i.tags, changes);
+            apply_tags(&mut lookup_mut::<Instance, _>(r, id)?.tags, changes);
             Ok(())
         })
     }
@@ -554,87 +492,52 @@ impl Estate {
         filter: &Filter,
         page: &PageReq,
     ) -> EstateResult<Listing<Volume>> {
-        let now = self.now();
-        let d = self.inner.data.read();
-        let t = d.timings;
-        let r = find_region(&d, scope)?;
         let mut f = filter.clone();
         let want_instance = f.instance_id.take();
-        let items = r.volumes.values().filter(|v| {
-            f.matches(*v)
-                && match &want_instance {
-                    None => true,
-                    Some(w) => view_volume(v, now, &t).instance_id.as_ref() == Some(w),
-                }
-        });
-        Ok(paginate(
-            items,
-            |v| &v.id,
-            page,
-            |v| view_volume(v, now, &t),
-        ))
+        self.view_region(scope, |r, now, t| {
+            let items = r.volumes.values().filter(|v| {
+                f.matches(*v)
+                    && match &want_instance {
+                        None => true,
+                        Some(w) => view_volume(v, now, t).instance_id.as_ref() == Some(w),
+                    }
+            });
+            paginate(items, |v| &v.id, page, |v| view_volume(v, now, t))
+        })
     }
 
     /// One volume.
     pub fn volume(&self, scope: &Scope, id: &str) -> EstateResult<Volume> {
-        let now = self.now();
-        let d = self.inner.data.read();
-        let t = d.timings;
-        find_region(&d, scope)?
-            .volumes
-            .get(id)
-            .map(|v| view_volume(v, now, &t))
-            .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, id))
+        self.get_in(scope, id, |v, now, t| Some(view_volume(v, now, t)))
     }
 
     /// Create a data volume (`Creating` -> `Available`); idempotent by token.
     pub fn create_volume(&self, scope: &Scope, spec: NewVolume) -> EstateResult<Volume> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        settle_region(r, now, &t);
-        if let Some(id) = token_get(r, ResourceKind::Volume, &spec.client_token) {
-            if let Some(v) = r.volumes.get(&id) {
-                return Ok(v.clone());
+        self.create_in(scope, spec.client_token, true, |d, now| {
+            if spec.size_gib == 0 {
+                return Err(EstateError::InvalidArgument(
+                    "volume size must be at least 1 GiB".into(),
+                ));
             }
-        }
-        if spec.size_gib == 0 {
-            return Err(EstateError::InvalidArgument(
-                "volume size must be at least 1 GiB".into(),
-            ));
-        }
-        let zone = spec
-            .zone
-            .clone()
-            .or_else(|| r.zones.first().cloned())
-            .unwrap_or_default();
-        if !r.zones.contains(&zone) {
-            return Err(EstateError::not_found(ResourceKind::Zone, zone));
-        }
-        let mut id = self.next_id(&mut d, &scope.provider, ResourceKind::Volume);
-        while find_region(&d, scope)?.volumes.contains_key(&id) {
-            id = self.next_id(&mut d, &scope.provider, ResourceKind::Volume);
-        }
-        let v = Volume {
-            id: id.clone(),
-            name: spec.name,
-            zone,
-            size_gib: spec.size_gib,
-            volume_type: spec.volume_type.unwrap_or_else(|| "ssd".into()),
-            state: VolumeState::Creating,
-            state_since: now,
-            is_system: false,
-            instance_id: None,
-            device: None,
-            charge_type: spec.charge_type,
-            created_at: now,
-            tags: spec.tags,
-        };
-        let r = find_region_mut(&mut d, scope)?;
-        token_put(r, ResourceKind::Volume, &spec.client_token, &id);
-        r.volumes.insert(id, v.clone());
-        Ok(v)
+            let zone = region_zone(find_region(d, scope)?, spec.zone)?;
+            let id = self.fresh_id::<Volume>(d, scope)?;
+            let v = Volume {
+                id: id.clone(),
+                name: spec.name,
+                zone,
+                size_gib: spec.size_gib,
+                volume_type: spec.volume_type.unwrap_or_else(|| "ssd".into()),
+                state: VolumeState::Creating,
+                state_since: now,
+                is_system: false,
+                instance_id: None,
+                device: None,
+                charge_type: spec.charge_type,
+                created_at: now,
+                tags: spec.tags,
+            };
+            Ok((id, v))
+        })
     }
 
     /// Attach an available volume to a live instance in the same zone
@@ -645,67 +548,54 @@ impl Estate {
         volume_id: &str,
         instance_id: &str,
     ) -> EstateResult<()> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        settle_region(r, now, &t);
-        let inst = r
-            .instances
-            .get(instance_id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::Instance, instance_id))?;
-        if matches!(
-            inst.state,
-            InstanceState::Terminating | InstanceState::Terminated | InstanceState::Pending
-        ) {
-            return Err(EstateError::InvalidState {
-                kind: ResourceKind::Instance,
-                id: instance_id.into(),
-                state: state_name(inst.state),
-                message: "volumes attach to running or stopped instances".into(),
-            });
-        }
-        let inst_zone = inst.zone.clone();
-        let used: Vec<String> = r
-            .volumes
-            .values()
-            .filter(|v| v.instance_id.as_deref() == Some(instance_id))
-            .filter_map(|v| v.device.clone())
-            .collect();
-        let v = r
-            .volumes
-            .get_mut(volume_id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, volume_id))?;
-        if let Some(holder) = &v.instance_id {
-            return Err(EstateError::InUse {
-                kind: ResourceKind::Volume,
-                id: volume_id.into(),
-                by: holder.clone(),
-            });
-        }
-        if v.state != VolumeState::Available {
-            return Err(EstateError::InvalidState {
-                kind: ResourceKind::Volume,
-                id: volume_id.into(),
-                state: state_name(v.state),
-                message: "only an available volume can be attached".into(),
-            });
-        }
-        if v.zone != inst_zone {
-            return Err(EstateError::InvalidArgument(format!(
-                "volume {volume_id} is in zone {}, instance {instance_id} in {inst_zone}",
-                v.zone
-            )));
-        }
-        let device = (b'b'..=b'z')
-            .map(|c| format!("/dev/vd{}", c as char))
-            .find(|d| !used.contains(d))
-            .unwrap_or_else(|| "/dev/vdz".into());
-        v.instance_id = Some(instance_id.into());
-        v.device = Some(device);
-        v.state = VolumeState::Attaching;
-        v.state_since = now;
-        Ok(())
+        self.change_region(scope, true, |r, now| {
+            let inst = lookup::<Instance, _>(r, instance_id)?;
+            if matches!(
+                inst.state,
+                InstanceState::Terminating | InstanceState::Terminated | InstanceState::Pending
+            ) {
+                return Err(EstateError::invalid_state(
+                    ResourceKind::Instance,
+                    instance_id,
+                    state_name(inst.state),
+                    "volumes attach to running or stopped instances",
+                ));
+            }
+            let inst_zone = inst.zone.clone();
+            let used: Vec<String> = r
+                .volumes
+                .values()
+                .filter(|v| v.instance_id.as_deref() == Some(instance_id))
+                .filter_map(|v| v.device.clone())
+                .collect();
+            let v = lookup_mut::<Volume, _>(r, volume_id)?;
+            if let Some(holder) = &v.instance_id {
+                return Err(EstateError::in_use(ResourceKind::Volume, volume_id, holder));
+            }
+            if v.state != VolumeState::Available {
+                return Err(EstateError::invalid_state(
+                    ResourceKind::Volume,
+                    volume_id,
+                    state_name(v.state),
+                    "only an available volume can be attached",
+                ));
+            }
+            if v.zone != inst_zone {
+                return Err(EstateError::InvalidArgument(format!(
+                    "volume {volume_id} is in zone {}, instance {instance_id} in {inst_zone}",
+                    v.zone
+                )));
+            }
+            let device = (b'b'..=b'z')
+                .map(|c| format!("/dev/vd{}", c as char))
+                .find(|d| !used.contains(d))
+                .unwrap_or_else(|| "/dev/vdz".into());
+            v.instance_id = Some(instance_id.into());
+            v.device = Some(device);
+            v.state = VolumeState::Attaching;
+            v.state_since = now;
+            Ok(())
+        })
     }
 
     /// Detach a data volume from the instance it is attached to
@@ -716,64 +606,45 @@ impl Estate {
         volume_id: &str,
         instance_id: &str,
     ) -> EstateResult<()> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        settle_region(r, now, &t);
-        let v = r
-            .volumes
-            .get_mut(volume_id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, volume_id))?;
-        if v.instance_id.as_deref() != Some(instance_id) || v.state == VolumeState::Detaching {
-            return Err(EstateError::InvalidState {
-                kind: ResourceKind::Volume,
-                id: volume_id.into(),
-                state: state_name(v.state),
-                message: format!("not attached to {instance_id}"),
-            });
-        }
-        if v.is_system {
-            return Err(EstateError::InvalidState {
-                kind: ResourceKind::Volume,
-                id: volume_id.into(),
-                state: state_name(v.state),
-                message: "a system disk cannot be detached".into(),
-            });
-        }
-        v.state = VolumeState::Detaching;
-        v.state_since = now;
-        Ok(())
+        self.change_region(scope, true, |r, now| {
+            let v = lookup_mut::<Volume, _>(r, volume_id)?;
+            let refuse = |message: String| {
+                let state = state_name(v.state);
+                Err(EstateError::invalid_state(
+                    ResourceKind::Volume,
+                    volume_id,
+                    state,
+                    message,
+                ))
+            };
+            if v.instance_id.as_deref() != Some(instance_id) || v.state == VolumeState::Detaching {
+                return refuse(format!("not attached to {instance_id}"));
+            }
+            if v.is_system {
+                return refuse("a system disk cannot be detached".into());
+            }
+            v.state = VolumeState::Detaching;
+            v.state_since = now;
+            Ok(())
+        })
     }
 
     /// Delete an unattached volume.
     pub fn delete_volume(&self, scope: &Scope, id: &str) -> EstateResult<()> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        settle_region(r, now, &t);
-        let v = r
-            .volumes
-            .get(id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::Volume, id))?;
-        if let Some(holder) = &v.instance_id {
-            return Err(EstateError::InUse {
-                kind: ResourceKind::Volume,
-                id: id.into(),
-                by: holder.clone(),
-            });
-        }
-        if v.state == VolumeState::Creating {
-            return Err(EstateError::InvalidState {
-                kind: ResourceKind::Volume,
-                id: id.into(),
-                state: "creating".into(),
-                message: "a volume being created cannot be deleted".into(),
-            });
-        }
-        r.volumes.remove(id);
-        Ok(())
+        self.remove_in::<Volume>(scope, id, true, |_, v| {
+            if let Some(holder) = &v.instance_id {
+                return Err(EstateError::in_use(ResourceKind::Volume, id, holder));
+            }
+            if v.state == VolumeState::Creating {
+                return Err(EstateError::invalid_state(
+                    ResourceKind::Volume,
+                    id,
+                    "creating",
+                    "a volume being created cannot be deleted",
+                ));
+            }
+            Ok(())
+        })
     }
 
     // ----- images and types -----
@@ -786,13 +657,11 @@ impl Estate {
         filter: &Filter,
         page: &PageReq,
     ) -> EstateResult<Listing<Image>> {
-        let d = self.inner.data.read();
-        let r = find_region(&d, scope)?;
-        let items = r
-            .images
-            .values()
-            .filter(|i| filter.matches(*i) && owner.is_none_or(|o| o == i.owner));
-        Ok(paginate(items, |i| &i.id, page, Image::clone))
+        self.with_region(scope, |r| {
+            let owned = r.images.values();
+            let owned = owned.filter(|i| owner.is_none_or(|o| o == i.owner));
+            list_stored(owned, filter, page)
+        })
     }
 
     /// Instance types offered in a region, one page (in offer order).
@@ -802,20 +671,11 @@ impl Estate {
         filter: &Filter,
         page: &PageReq,
     ) -> EstateResult<Listing<InstanceType>> {
-        let d = self.inner.data.read();
-        let r = find_region(&d, scope)?;
-        let mut v: Vec<&InstanceType> = r
-            .instance_types
-            .iter()
-            .filter(|x| filter.matches(*x))
-            .collect();
-        v.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(paginate(
-            v.into_iter(),
-            |x| &x.id,
-            page,
-            InstanceType::clone,
-        ))
+        self.with_region(scope, |r| {
+            let mut v: Vec<&InstanceType> = r.instance_types.iter().collect();
+            v.sort_by(|a, b| a.id.cmp(&b.id));
+            list_stored(v.into_iter(), filter, page)
+        })
     }
 }
 

@@ -1,5 +1,6 @@
 //! IAM: users, groups, roles, policies, attachments, access keys.
 
+use super::common::{lookup, lookup_mut, remove_matching};
 use super::model::*;
 use super::{Estate, EstateError, EstateResult, find_account, find_account_mut};
 
@@ -16,19 +17,12 @@ pub struct NewIamUser {
     pub tags: Tags,
 }
 
-fn principal_exists(iam: &IamState, p: &Principal) -> bool {
+/// `NotFound` unless the principal exists.
+fn check_principal(iam: &IamState, p: &Principal) -> EstateResult<()> {
     match p {
-        Principal::User(n) => iam.users.contains_key(n),
-        Principal::Group(n) => iam.groups.contains_key(n),
-        Principal::Role(n) => iam.roles.contains_key(n),
-    }
-}
-
-fn principal_not_found(p: &Principal) -> EstateError {
-    match p {
-        Principal::User(n) => EstateError::not_found(ResourceKind::User, n),
-        Principal::Group(n) => EstateError::not_found(ResourceKind::Group, n),
-        Principal::Role(n) => EstateError::not_found(ResourceKind::Role, n),
+        Principal::User(n) => lookup::<User, _>(iam, n).map(|_| ()),
+        Principal::Group(n) => lookup::<Group, _>(iam, n).map(|_| ()),
+        Principal::Role(n) => lookup::<Role, _>(iam, n).map(|_| ()),
     }
 }
 
@@ -51,8 +45,7 @@ impl Estate {
 
     /// One user.
     pub fn user(&self, provider: &str, account: &str, name: &str) -> EstateResult<User> {
-        self.iam(provider, account, |i| i.users.get(name).cloned())?
-            .ok_or_else(|| EstateError::not_found(ResourceKind::User, name))
+        self.get_named(provider, account, name)
     }
 
     /// Create a user; an existing name is `AlreadyExists`.
@@ -62,34 +55,20 @@ impl Estate {
         account: &str,
         spec: NewIamUser,
     ) -> EstateResult<User> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let a = find_account(&d, provider, account)?;
-        if a.iam.users.contains_key(&spec.name) {
-            return Err(EstateError::AlreadyExists {
-                kind: ResourceKind::User,
-                id: spec.name,
-            });
-        }
-        if spec.name.is_empty() {
-            return Err(EstateError::InvalidArgument("user name is empty".into()));
-        }
-        let id = self.next_id(&mut d, provider, ResourceKind::User);
-        let u = User {
-            id,
-            name: spec.name.clone(),
-            display_name: spec.display_name,
-            email: spec.email,
-            created_at: now,
-            tags: spec.tags,
-            groups: Vec::new(),
-            access_keys: Vec::new(),
-        };
-        find_account_mut(&mut d, provider, account)?
-            .iam
-            .users
-            .insert(spec.name, u.clone());
-        Ok(u)
+        let empty = spec.name.is_empty();
+        let invalid = empty.then(|| EstateError::InvalidArgument("user name is empty".into()));
+        self.create_named(provider, account, spec.name, invalid, |id, name, now| {
+            User {
+                id,
+                name,
+                display_name: spec.display_name,
+                email: spec.email,
+                created_at: now,
+                tags: spec.tags,
+                groups: Vec::new(),
+                access_keys: Vec::new(),
+            }
+        })
     }
 
     /// Delete a user. Without `cleanup`, a user with attached policies,
@@ -101,33 +80,32 @@ impl Estate {
         name: &str,
         cleanup: bool,
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
-        let u = iam
-            .users
-            .get(name)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::User, name))?;
-        let principal = Principal::User(name.into());
-        if !cleanup {
-            let dep = if let Some(a) = iam.attachments.iter().find(|a| a.principal == principal) {
-                Some((ResourceKind::Policy, a.policy.clone()))
-            } else if let Some(k) = u.access_keys.first() {
-                Some((ResourceKind::AccessKey, k.id.clone()))
-            } else {
-                u.groups.first().map(|g| (ResourceKind::Group, g.clone()))
-            };
-            if let Some((dependent, dependent_id)) = dep {
-                return Err(EstateError::DependencyViolation {
-                    kind: ResourceKind::User,
-                    id: name.into(),
-                    dependent,
-                    dependent_id,
-                });
+        self.change_iam(provider, account, |iam| {
+            let u = lookup::<User, _>(iam, name)?;
+            let principal = Principal::User(name.into());
+            if !cleanup {
+                let dep = if let Some(a) = iam.attachments.iter().find(|a| a.principal == principal)
+                {
+                    Some((ResourceKind::Policy, a.policy.clone()))
+                } else if let Some(k) = u.access_keys.first() {
+                    Some((ResourceKind::AccessKey, k.id.clone()))
+                } else {
+                    u.groups.first().map(|g| (ResourceKind::Group, g.clone()))
+                };
+                if let Some((dependent, dependent_id)) = dep {
+                    let kind = ResourceKind::User;
+                    return Err(EstateError::dependency(
+                        kind,
+                        name,
+                        dependent,
+                        &dependent_id,
+                    ));
+                }
             }
-        }
-        iam.attachments.retain(|a| a.principal != principal);
-        iam.users.remove(name);
-        Ok(())
+            iam.attachments.retain(|a| a.principal != principal);
+            iam.users.remove(name);
+            Ok(())
+        })
     }
 
     /// Create a group.
@@ -138,30 +116,14 @@ impl Estate {
         name: &str,
         description: Option<String>,
     ) -> EstateResult<Group> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        if find_account(&d, provider, account)?
-            .iam
-            .groups
-            .contains_key(name)
-        {
-            return Err(EstateError::AlreadyExists {
-                kind: ResourceKind::Group,
-                id: name.into(),
-            });
-        }
-        let id = self.next_id(&mut d, provider, ResourceKind::Group);
-        let g = Group {
-            id,
-            name: name.into(),
-            description,
-            created_at: now,
-        };
-        find_account_mut(&mut d, provider, account)?
-            .iam
-            .groups
-            .insert(name.into(), g.clone());
-        Ok(g)
+        self.create_named(provider, account, name.into(), None, |id, name, now| {
+            Group {
+                id,
+                name,
+                description,
+                created_at: now,
+            }
+        })
     }
 
     /// Put a user in a group.
@@ -172,19 +134,11 @@ impl Estate {
         user: &str,
         group: &str,
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
-        if !iam.groups.contains_key(group) {
-            return Err(EstateError::not_found(ResourceKind::Group, group));
-        }
-        let u = iam
-            .users
-            .get_mut(user)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
-        if !u.groups.iter().any(|g| g == group) {
-            u.groups.push(group.into());
-        }
-        Ok(())
+        self.membership(provider, account, user, group, |groups| {
+            if !groups.iter().any(|g| g == group) {
+                groups.push(group.into());
+            }
+        })
     }
 
     /// Take a user out of a group. The user and the group must exist; a
@@ -196,17 +150,28 @@ impl Estate {
         user: &str,
         group: &str,
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
-        if !iam.groups.contains_key(group) {
-            return Err(EstateError::not_found(ResourceKind::Group, group));
-        }
-        let u = iam
-            .users
-            .get_mut(user)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
-        u.groups.retain(|g| g != group);
-        Ok(())
+        self.membership(provider, account, user, group, |groups| {
+            groups.retain(|g| g != group)
+        })
+    }
+
+    /// Change a user's group list; the user and the group must exist.
+    fn membership(
+        &self,
+        provider: &str,
+        account: &str,
+        user: &str,
+        group: &str,
+        change: impl FnOnce(&mut Vec<String>),
+    ) -> EstateResult<()> {
+        self.change_iam(provider, account, |iam| {
+            if !iam.groups.contains_key(group) {
+                return Err(EstateError::not_found(ResourceKind::Group, group));
+            }
+            let u = lookup_mut::<User, _>(iam, user)?;
+            change(&mut u.groups);
+            Ok(())
+        })
     }
 
     /// Create a role.
@@ -218,31 +183,13 @@ impl Estate {
         description: Option<String>,
         trust_policy: Option<String>,
     ) -> EstateResult<Role> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        if find_account(&d, provider, account)?
-            .iam
-            .roles
-            .contains_key(name)
-        {
-            return Err(EstateError::AlreadyExists {
-                kind: ResourceKind::Role,
-                id: name.into(),
-            });
-        }
-        let id = self.next_id(&mut d, provider, ResourceKind::Role);
-        let r = Role {
+        self.create_named(provider, account, name.into(), None, |id, name, now| Role {
             id,
-            name: name.into(),
+            name,
             description,
             trust_policy,
             created_at: now,
-        };
-        find_account_mut(&mut d, provider, account)?
-            .iam
-            .roles
-            .insert(name.into(), r.clone());
-        Ok(r)
+        })
     }
 
     /// Create a policy.
@@ -255,32 +202,16 @@ impl Estate {
         description: Option<String>,
         document: Option<String>,
     ) -> EstateResult<Policy> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        if find_account(&d, provider, account)?
-            .iam
-            .policies
-            .contains_key(name)
-        {
-            return Err(EstateError::AlreadyExists {
-                kind: ResourceKind::Policy,
-                id: name.into(),
-            });
-        }
-        let id = self.next_id(&mut d, provider, ResourceKind::Policy);
-        let p = Policy {
-            id,
-            name: name.into(),
-            kind,
-            description,
-            document,
-            created_at: now,
-        };
-        find_account_mut(&mut d, provider, account)?
-            .iam
-            .policies
-            .insert(name.into(), p.clone());
-        Ok(p)
+        self.create_named(provider, account, name.into(), None, |id, name, now| {
+            Policy {
+                id,
+                name,
+                kind,
+                description,
+                document,
+                created_at: now,
+            }
+        })
     }
 
     /// Attach a policy (by name) to a principal; attaching twice is `AlreadyExists`.
@@ -291,26 +222,20 @@ impl Estate {
         principal: &Principal,
         policy: &str,
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
-        if !principal_exists(iam, principal) {
-            return Err(principal_not_found(principal));
-        }
-        if !iam.policies.contains_key(policy) {
-            return Err(EstateError::not_found(ResourceKind::Policy, policy));
-        }
-        let a = Attachment {
-            principal: principal.clone(),
-            policy: policy.into(),
-        };
-        if iam.attachments.contains(&a) {
-            return Err(EstateError::AlreadyExists {
-                kind: ResourceKind::Policy,
-                id: policy.into(),
-            });
-        }
-        iam.attachments.push(a);
-        Ok(())
+        self.for_principal(provider, account, principal, |iam| {
+            if !iam.policies.contains_key(policy) {
+                return Err(EstateError::not_found(ResourceKind::Policy, policy));
+            }
+            let a = Attachment {
+                principal: principal.clone(),
+                policy: policy.into(),
+            };
+            if iam.attachments.contains(&a) {
+                return Err(EstateError::already_exists(ResourceKind::Policy, policy));
+            }
+            iam.attachments.push(a);
+            Ok(())
+        })
     }
 
     /// Detach a policy; not attached is `NotFound`.
@@ -321,18 +246,27 @@ impl Estate {
         principal: &Principal,
         policy: &str,
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
-        if !principal_exists(iam, principal) {
-            return Err(principal_not_found(principal));
-        }
-        let before = iam.attachments.len();
-        iam.attachments
-            .retain(|a| !(a.principal == *principal && a.policy == policy));
-        if iam.attachments.len() == before {
-            return Err(EstateError::not_found(ResourceKind::Policy, policy));
-        }
-        Ok(())
+        self.for_principal(provider, account, principal, |iam| {
+            let gone = |a: &Attachment| a.principal == *principal && a.policy == policy;
+            if !remove_matching(&mut iam.attachments, gone) {
+                return Err(EstateError::not_found(ResourceKind::Policy, policy));
+            }
+            Ok(())
+        })
+    }
+
+    /// Change an account's IAM state on behalf of a principal, which must exist.
+    fn for_principal(
+        &self,
+        provider: &str,
+        account: &str,
+        principal: &Principal,
+        f: impl FnOnce(&mut IamState) -> EstateResult<()>,
+    ) -> EstateResult<()> {
+        self.change_iam(provider, account, |iam| {
+            check_principal(iam, principal)?;
+            f(iam)
+        })
     }
 
     /// Policies attached to a principal.
@@ -344,9 +278,7 @@ impl Estate {
     ) -> EstateResult<Vec<Policy>> {
         let d = self.inner.data.read();
         let iam = &find_account(&d, provider, account)?.iam;
-        if !principal_exists(iam, principal) {
-            return Err(principal_not_found(principal));
-        }
+        check_principal(iam, principal)?;
         Ok(iam
             .attachments
             .iter()
@@ -364,13 +296,7 @@ impl Estate {
     ) -> EstateResult<AccessKey> {
         let now = self.now();
         let mut d = self.inner.data.write();
-        if !find_account(&d, provider, account)?
-            .iam
-            .users
-            .contains_key(user)
-        {
-            return Err(EstateError::not_found(ResourceKind::User, user));
-        }
+        lookup::<User, _>(&find_account(&d, provider, account)?.iam, user)?;
         let id = self.next_id(&mut d, provider, ResourceKind::AccessKey);
         let secret = self.next_with(&mut d, |r| r.mixed_alnum(32));
         let k = AccessKey {
@@ -379,13 +305,10 @@ impl Estate {
             active: true,
             created_at: now,
         };
-        if let Some(u) = find_account_mut(&mut d, provider, account)?
-            .iam
-            .users
-            .get_mut(user)
-        {
-            u.access_keys.push(k.clone());
-        }
+        let iam = &mut find_account_mut(&mut d, provider, account)?.iam;
+        lookup_mut::<User, _>(iam, user)?
+            .access_keys
+            .push(k.clone());
         Ok(k)
     }
 
@@ -397,17 +320,12 @@ impl Estate {
         user: &str,
         key_id: &str,
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let u = find_account_mut(&mut d, provider, account)?
-            .iam
-            .users
-            .get_mut(user)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::User, user))?;
-        let before = u.access_keys.len();
-        u.access_keys.retain(|k| k.id != key_id);
-        if u.access_keys.len() == before {
-            return Err(EstateError::not_found(ResourceKind::AccessKey, key_id));
-        }
-        Ok(())
+        self.change_iam(provider, account, |iam| {
+            let u = lookup_mut::<User, _>(iam, user)?;
+            if !remove_matching(&mut u.access_keys, |k| k.id == key_id) {
+                return Err(EstateError::not_found(ResourceKind::AccessKey, key_id));
+            }
+            Ok(())
+        })
     }
 }

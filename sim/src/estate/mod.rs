@@ -15,6 +15,7 @@
 
 pub(crate) mod b64;
 mod billing;
+mod common;
 mod compute;
 mod generate;
 mod iam;
@@ -586,10 +587,10 @@ impl Estate {
             .iter()
             .any(|a| a.provider == account.provider && a.id == account.id)
         {
-            return Err(EstateError::AlreadyExists {
-                kind: ResourceKind::Account,
-                id: account.id,
-            });
+            return Err(EstateError::already_exists(
+                ResourceKind::Account,
+                account.id,
+            ));
         }
         d.accounts.push(account);
         Ok(())

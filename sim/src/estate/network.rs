@@ -1,74 +1,18 @@
 //! VPCs, subnets, security groups and rules, public IPs.
 
-use super::compute::settle_region;
+use super::common::as_stored;
+use super::common::{listed, lookup, lookup_mut, remove_matching};
+use super::compute::region_zone;
 use super::model::*;
 use super::{
-    Estate, EstateError, EstateResult, Filter, Listed, Listing, PageReq, Scope, find_region,
-    find_region_mut, paginate, token_get, token_put,
+    Estate, EstateError, EstateResult, Filter, Listing, PageReq, Scope, find_region,
+    find_region_mut,
 };
 
-impl Listed for Vpc {
-    fn key(&self) -> &str {
-        &self.id
-    }
-    fn tags(&self) -> Option<&Tags> {
-        Some(&self.tags)
-    }
-    fn name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-    fn vpc(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-}
-
-impl Listed for Subnet {
-    fn key(&self) -> &str {
-        &self.id
-    }
-    fn tags(&self) -> Option<&Tags> {
-        Some(&self.tags)
-    }
-    fn name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-    fn zone(&self) -> Option<&str> {
-        Some(&self.zone)
-    }
-    fn vpc(&self) -> Option<&str> {
-        Some(&self.vpc_id)
-    }
-}
-
-impl Listed for SecurityGroup {
-    fn key(&self) -> &str {
-        &self.id
-    }
-    fn tags(&self) -> Option<&Tags> {
-        Some(&self.tags)
-    }
-    fn name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-    fn vpc(&self) -> Option<&str> {
-        self.vpc_id.as_deref()
-    }
-}
-
-impl Listed for PublicIp {
-    fn key(&self) -> &str {
-        &self.id
-    }
-    fn tags(&self) -> Option<&Tags> {
-        Some(&self.tags)
-    }
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-    fn instance(&self) -> Option<&str> {
-        self.instance_id.as_deref()
-    }
-}
+listed!(Vpc, name => some(name), vpc => some(id));
+listed!(Subnet, name => some(name), zone => some(zone), vpc => some(vpc_id));
+listed!(SecurityGroup, name => some(name), vpc => opt(vpc_id));
+listed!(PublicIp, name => opt(name), instance => opt(instance_id));
 
 /// What VPC to create.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -130,12 +74,17 @@ pub struct NewPublicIp {
     pub client_token: Option<String>,
 }
 
-fn valid_cidr(c: &str) -> bool {
-    match c.split_once('/') {
+fn check_cidr(c: &str) -> EstateResult<()> {
+    let valid = match c.split_once('/') {
         Some((a, l)) => {
             a.parse::<std::net::Ipv4Addr>().is_ok() && l.parse::<u8>().is_ok_and(|l| l <= 32)
         }
         None => false,
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(EstateError::InvalidArgument(format!("bad CIDR {c}")))
     }
 }
 
@@ -147,76 +96,41 @@ impl Estate {
         filter: &Filter,
         page: &PageReq,
     ) -> EstateResult<Listing<Vpc>> {
-        let d = self.inner.data.read();
-        let r = find_region(&d, scope)?;
-        Ok(paginate(
-            r.vpcs.values().filter(|v| filter.matches(*v)),
-            |v| &v.id,
-            page,
-            Vpc::clone,
-        ))
+        self.list_in(scope, filter, page)
     }
 
     /// Create a VPC.
     pub fn create_vpc(&self, scope: &Scope, spec: NewVpc) -> EstateResult<Vpc> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let r = find_region_mut(&mut d, scope)?;
-        if let Some(id) = token_get(r, ResourceKind::Vpc, &spec.client_token) {
-            if let Some(v) = r.vpcs.get(&id) {
-                return Ok(v.clone());
-            }
-        }
-        if !valid_cidr(&spec.cidr) {
-            return Err(EstateError::InvalidArgument(format!(
-                "bad CIDR {}",
-                spec.cidr
-            )));
-        }
-        let id = self.next_id(&mut d, &scope.provider, ResourceKind::Vpc);
-        let v = Vpc {
-            id: id.clone(),
-            name: spec.name,
-            cidr: spec.cidr,
-            is_default: false,
-            created_at: now,
-            tags: spec.tags,
-        };
-        let r = find_region_mut(&mut d, scope)?;
-        token_put(r, ResourceKind::Vpc, &spec.client_token, &id);
-        r.vpcs.insert(id, v.clone());
-        Ok(v)
+        self.create_in(scope, spec.client_token, false, |d, now| {
+            check_cidr(&spec.cidr)?;
+            let id = self.next_id(d, &scope.provider, ResourceKind::Vpc);
+            let v = Vpc {
+                id: id.clone(),
+                name: spec.name,
+                cidr: spec.cidr,
+                is_default: false,
+                created_at: now,
+                tags: spec.tags,
+            };
+            Ok((id, v))
+        })
     }
 
     /// Delete a VPC; fails while subnets or security groups are in it.
     pub fn delete_vpc(&self, scope: &Scope, id: &str) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let r = find_region_mut(&mut d, scope)?;
-        if !r.vpcs.contains_key(id) {
-            return Err(EstateError::not_found(ResourceKind::Vpc, id));
-        }
-        if let Some(s) = r.subnets.values().find(|s| s.vpc_id == id) {
-            return Err(EstateError::DependencyViolation {
-                kind: ResourceKind::Vpc,
-                id: id.into(),
-                dependent: ResourceKind::Subnet,
-                dependent_id: s.id.clone(),
-            });
-        }
-        if let Some(g) = r
-            .security_groups
-            .values()
-            .find(|g| g.vpc_id.as_deref() == Some(id))
-        {
-            return Err(EstateError::DependencyViolation {
-                kind: ResourceKind::Vpc,
-                id: id.into(),
-                dependent: ResourceKind::SecurityGroup,
-                dependent_id: g.id.clone(),
-            });
-        }
-        r.vpcs.remove(id);
-        Ok(())
+        self.remove_in::<Vpc>(scope, id, false, |r, _| {
+            let held = |dependent, dependent_id: &str| {
+                EstateError::dependency(ResourceKind::Vpc, id, dependent, dependent_id)
+            };
+            if let Some(s) = r.subnets.values().find(|s| s.vpc_id == id) {
+                return Err(held(ResourceKind::Subnet, &s.id));
+            }
+            let mut groups = r.security_groups.values();
+            match groups.find(|g| g.vpc_id.as_deref() == Some(id)) {
+                Some(g) => Err(held(ResourceKind::SecurityGroup, &g.id)),
+                None => Ok(()),
+            }
+        })
     }
 
     /// Subnets, one page.
@@ -226,83 +140,39 @@ impl Estate {
         filter: &Filter,
         page: &PageReq,
     ) -> EstateResult<Listing<Subnet>> {
-        let d = self.inner.data.read();
-        let r = find_region(&d, scope)?;
-        Ok(paginate(
-            r.subnets.values().filter(|v| filter.matches(*v)),
-            |v| &v.id,
-            page,
-            Subnet::clone,
-        ))
+        self.list_in(scope, filter, page)
     }
 
     /// Create a subnet in a VPC.
     pub fn create_subnet(&self, scope: &Scope, spec: NewSubnet) -> EstateResult<Subnet> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let r = find_region_mut(&mut d, scope)?;
-        if let Some(id) = token_get(r, ResourceKind::Subnet, &spec.client_token) {
-            if let Some(v) = r.subnets.get(&id) {
-                return Ok(v.clone());
+        self.create_in(scope, spec.client_token, false, |d, now| {
+            let r = find_region(d, scope)?;
+            if !r.vpcs.contains_key(&spec.vpc_id) {
+                return Err(EstateError::not_found(ResourceKind::Vpc, &spec.vpc_id));
             }
-        }
-        if !r.vpcs.contains_key(&spec.vpc_id) {
-            return Err(EstateError::not_found(ResourceKind::Vpc, &spec.vpc_id));
-        }
-        if !valid_cidr(&spec.cidr) {
-            return Err(EstateError::InvalidArgument(format!(
-                "bad CIDR {}",
-                spec.cidr
-            )));
-        }
-        let zone = spec
-            .zone
-            .clone()
-            .or_else(|| r.zones.first().cloned())
-            .unwrap_or_default();
-        if !r.zones.contains(&zone) {
-            return Err(EstateError::not_found(ResourceKind::Zone, zone));
-        }
-        let id = self.next_id(&mut d, &scope.provider, ResourceKind::Subnet);
-        let s = Subnet {
-            id: id.clone(),
-            name: spec.name,
-            vpc_id: spec.vpc_id,
-            zone,
-            cidr: spec.cidr,
-            created_at: now,
-            tags: spec.tags,
-        };
-        let r = find_region_mut(&mut d, scope)?;
-        token_put(r, ResourceKind::Subnet, &spec.client_token, &id);
-        r.subnets.insert(id, s.clone());
-        Ok(s)
+            check_cidr(&spec.cidr)?;
+            let zone = region_zone(r, spec.zone)?;
+            let id = self.next_id(d, &scope.provider, ResourceKind::Subnet);
+            let s = Subnet {
+                id: id.clone(),
+                name: spec.name,
+                vpc_id: spec.vpc_id,
+                zone,
+                cidr: spec.cidr,
+                created_at: now,
+                tags: spec.tags,
+            };
+            Ok((id, s))
+        })
     }
 
     /// Delete a subnet; fails while live instances are in it.
     pub fn delete_subnet(&self, scope: &Scope, id: &str) -> EstateResult<()> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        settle_region(r, now, &t);
-        if !r.subnets.contains_key(id) {
-            return Err(EstateError::not_found(ResourceKind::Subnet, id));
-        }
-        if let Some(i) = r
-            .instances
-            .values()
-            .find(|i| i.subnet_id.as_deref() == Some(id) && i.state != InstanceState::Terminated)
-        {
-            return Err(EstateError::DependencyViolation {
-                kind: ResourceKind::Subnet,
-                id: id.into(),
-                dependent: ResourceKind::Instance,
-                dependent_id: i.id.clone(),
-            });
-        }
-        r.subnets.remove(id);
-        Ok(())
+        self.remove_in::<Subnet>(scope, id, true, |r, _| {
+            live_user(r, ResourceKind::Subnet, id, |i| {
+                i.subnet_id.as_deref() == Some(id)
+            })
+        })
     }
 
     /// Security groups, one page.
@@ -312,24 +182,12 @@ impl Estate {
         filter: &Filter,
         page: &PageReq,
     ) -> EstateResult<Listing<SecurityGroup>> {
-        let d = self.inner.data.read();
-        let r = find_region(&d, scope)?;
-        Ok(paginate(
-            r.security_groups.values().filter(|v| filter.matches(*v)),
-            |v| &v.id,
-            page,
-            SecurityGroup::clone,
-        ))
+        self.list_in(scope, filter, page)
     }
 
     /// One security group.
     pub fn security_group(&self, scope: &Scope, id: &str) -> EstateResult<SecurityGroup> {
-        let d = self.inner.data.read();
-        find_region(&d, scope)?
-            .security_groups
-            .get(id)
-            .cloned()
-            .ok_or_else(|| EstateError::not_found(ResourceKind::SecurityGroup, id))
+        self.get_in(scope, id, as_stored)
     }
 
     /// Create a security group.
@@ -338,66 +196,43 @@ impl Estate {
         scope: &Scope,
         spec: NewSecurityGroup,
     ) -> EstateResult<SecurityGroup> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let r = find_region_mut(&mut d, scope)?;
-        if let Some(id) = token_get(r, ResourceKind::SecurityGroup, &spec.client_token) {
-            if let Some(v) = r.security_groups.get(&id) {
-                return Ok(v.clone());
+        self.create_in(scope, spec.client_token, false, |d, now| {
+            let r = find_region(d, scope)?;
+            if let Some(v) = &spec.vpc_id {
+                if !r.vpcs.contains_key(v) {
+                    return Err(EstateError::not_found(ResourceKind::Vpc, v));
+                }
             }
-        }
-        if let Some(v) = &spec.vpc_id {
-            if !r.vpcs.contains_key(v) {
-                return Err(EstateError::not_found(ResourceKind::Vpc, v));
+            if r.security_groups
+                .values()
+                .any(|g| g.name == spec.name && g.vpc_id == spec.vpc_id)
+            {
+                return Err(EstateError::already_exists(
+                    ResourceKind::SecurityGroup,
+                    spec.name,
+                ));
             }
-        }
-        if r.security_groups
-            .values()
-            .any(|g| g.name == spec.name && g.vpc_id == spec.vpc_id)
-        {
-            return Err(EstateError::AlreadyExists {
-                kind: ResourceKind::SecurityGroup,
-                id: spec.name,
-            });
-        }
-        let id = self.next_id(&mut d, &scope.provider, ResourceKind::SecurityGroup);
-        let g = SecurityGroup {
-            id: id.clone(),
-            name: spec.name,
-            description: spec.description,
-            vpc_id: spec.vpc_id,
-            rules: Vec::new(),
-            created_at: now,
-            tags: spec.tags,
-        };
-        let r = find_region_mut(&mut d, scope)?;
-        token_put(r, ResourceKind::SecurityGroup, &spec.client_token, &id);
-        r.security_groups.insert(id, g.clone());
-        Ok(g)
+            let id = self.next_id(d, &scope.provider, ResourceKind::SecurityGroup);
+            let g = SecurityGroup {
+                id: id.clone(),
+                name: spec.name,
+                description: spec.description,
+                vpc_id: spec.vpc_id,
+                rules: Vec::new(),
+                created_at: now,
+                tags: spec.tags,
+            };
+            Ok((id, g))
+        })
     }
 
     /// Delete a security group; fails while a live instance uses it.
     pub fn delete_security_group(&self, scope: &Scope, id: &str) -> EstateResult<()> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        settle_region(r, now, &t);
-        if !r.security_groups.contains_key(id) {
-            return Err(EstateError::not_found(ResourceKind::SecurityGroup, id));
-        }
-        if let Some(i) = r.instances.values().find(|i| {
-            i.security_group_ids.iter().any(|g| g == id) && i.state != InstanceState::Terminated
-        }) {
-            return Err(EstateError::DependencyViolation {
-                kind: ResourceKind::SecurityGroup,
-                id: id.into(),
-                dependent: ResourceKind::Instance,
-                dependent_id: i.id.clone(),
-            });
-        }
-        r.security_groups.remove(id);
-        Ok(())
+        self.remove_in::<SecurityGroup>(scope, id, true, |r, _| {
+            live_user(r, ResourceKind::SecurityGroup, id, |i| {
+                i.security_group_ids.iter().any(|g| g == id)
+            })
+        })
     }
 
     /// Add a rule (its `id` is replaced by a fresh one). An identical rule
@@ -411,27 +246,22 @@ impl Estate {
         let mut d = self.inner.data.write();
         {
             let r = find_region(&d, scope)?;
-            let g = r
-                .security_groups
-                .get(group_id)
-                .ok_or_else(|| EstateError::not_found(ResourceKind::SecurityGroup, group_id))?;
+            let g = lookup::<SecurityGroup, _>(r, group_id)?;
             if g.rules.iter().any(|x| same_rule(x, &rule)) {
-                return Err(EstateError::AlreadyExists {
-                    kind: ResourceKind::SecurityRule,
-                    id: group_id.into(),
-                });
+                return Err(EstateError::already_exists(
+                    ResourceKind::SecurityRule,
+                    group_id,
+                ));
             }
             if let Peer::SecurityGroup(p) = &rule.peer {
-                if !r.security_groups.contains_key(p) {
-                    return Err(EstateError::not_found(ResourceKind::SecurityGroup, p));
-                }
+                lookup::<SecurityGroup, _>(r, p)?;
             }
         }
         rule.id = self.next_id(&mut d, &scope.provider, ResourceKind::SecurityRule);
         let r = find_region_mut(&mut d, scope)?;
-        if let Some(g) = r.security_groups.get_mut(group_id) {
-            g.rules.push(rule.clone());
-        }
+        lookup_mut::<SecurityGroup, _>(r, group_id)?
+            .rules
+            .push(rule.clone());
         Ok(rule)
     }
 
@@ -443,25 +273,21 @@ impl Estate {
         group_id: &str,
         rule: &SecurityRule,
     ) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let r = find_region_mut(&mut d, scope)?;
-        let g = r
-            .security_groups
-            .get_mut(group_id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::SecurityGroup, group_id))?;
-        let before = g.rules.len();
-        if rule.id.is_empty() {
-            g.rules.retain(|x| !same_rule(x, rule));
-        } else {
-            g.rules.retain(|x| x.id != rule.id);
-        }
-        if g.rules.len() == before {
-            return Err(EstateError::not_found(
-                ResourceKind::SecurityRule,
-                rule.id.clone(),
-            ));
-        }
-        Ok(())
+        self.change_region(scope, false, |r, _| {
+            let g = lookup_mut::<SecurityGroup, _>(r, group_id)?;
+            let removed = if rule.id.is_empty() {
+                remove_matching(&mut g.rules, |x| same_rule(x, rule))
+            } else {
+                remove_matching(&mut g.rules, |x| x.id == rule.id)
+            };
+            if !removed {
+                return Err(EstateError::not_found(
+                    ResourceKind::SecurityRule,
+                    rule.id.clone(),
+                ));
+            }
+            Ok(())
+        })
     }
 
     /// Public IPs, one page.
@@ -471,50 +297,34 @@ impl Estate {
         filter: &Filter,
         page: &PageReq,
     ) -> EstateResult<Listing<PublicIp>> {
-        let d = self.inner.data.read();
-        let r = find_region(&d, scope)?;
-        Ok(paginate(
-            r.public_ips.values().filter(|v| filter.matches(*v)),
-            |v| &v.id,
-            page,
-            PublicIp::clone,
-        ))
+        self.list_in(scope, filter, page)
     }
 
     /// Allocate a public IP (a deterministic address from the id stream).
     pub fn allocate_public_ip(&self, scope: &Scope, spec: NewPublicIp) -> EstateResult<PublicIp> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let r = find_region_mut(&mut d, scope)?;
-        if let Some(id) = token_get(r, ResourceKind::PublicIp, &spec.client_token) {
-            if let Some(v) = r.public_ips.get(&id) {
-                return Ok(v.clone());
-            }
-        }
-        let id = self.next_id(&mut d, &scope.provider, ResourceKind::PublicIp);
-        let address = self.next_with(&mut d, |g| {
-            format!(
-                "{}.{}.{}.{}",
-                g.range(20, 220),
-                g.range(0, 256),
-                g.range(0, 256),
-                g.range(1, 255)
-            )
-        });
-        let ip = PublicIp {
-            id: id.clone(),
-            address,
-            name: spec.name,
-            bandwidth_mbps: spec.bandwidth_mbps,
-            instance_id: None,
-            charge_type: spec.charge_type,
-            created_at: now,
-            tags: spec.tags,
-        };
-        let r = find_region_mut(&mut d, scope)?;
-        token_put(r, ResourceKind::PublicIp, &spec.client_token, &id);
-        r.public_ips.insert(id, ip.clone());
-        Ok(ip)
+        self.create_in(scope, spec.client_token, false, |d, now| {
+            let id = self.next_id(d, &scope.provider, ResourceKind::PublicIp);
+            let address = self.next_with(d, |g| {
+                format!(
+                    "{}.{}.{}.{}",
+                    g.range(20, 220),
+                    g.range(0, 256),
+                    g.range(0, 256),
+                    g.range(1, 255)
+                )
+            });
+            let ip = PublicIp {
+                id: id.clone(),
+                address,
+                name: spec.name,
+                bandwidth_mbps: spec.bandwidth_mbps,
+                instance_id: None,
+                charge_type: spec.charge_type,
+                created_at: now,
+                tags: spec.tags,
+            };
+            Ok((id, ip))
+        })
     }
 
     /// Bind an unbound public IP to a live instance.
@@ -524,83 +334,59 @@ impl Estate {
         ip_id: &str,
         instance_id: &str,
     ) -> EstateResult<()> {
-        let now = self.now();
-        let mut d = self.inner.data.write();
-        let t = d.timings;
-        let r = find_region_mut(&mut d, scope)?;
-        settle_region(r, now, &t);
-        match r.instances.get(instance_id) {
-            None => return Err(EstateError::not_found(ResourceKind::Instance, instance_id)),
-            Some(i)
-                if matches!(
-                    i.state,
-                    InstanceState::Terminating | InstanceState::Terminated
-                ) =>
-            {
-                return Err(EstateError::InvalidState {
-                    kind: ResourceKind::Instance,
-                    id: instance_id.into(),
-                    state: format!("{:?}", i.state).to_lowercase(),
-                    message: "cannot bind an address to a deleted instance".into(),
-                });
+        self.change_region(scope, true, |r, _| {
+            match r.instances.get(instance_id) {
+                None => return Err(EstateError::not_found(ResourceKind::Instance, instance_id)),
+                Some(i)
+                    if matches!(
+                        i.state,
+                        InstanceState::Terminating | InstanceState::Terminated
+                    ) =>
+                {
+                    return Err(EstateError::invalid_state(
+                        ResourceKind::Instance,
+                        instance_id,
+                        format!("{:?}", i.state).to_lowercase(),
+                        "cannot bind an address to a deleted instance",
+                    ));
+                }
+                Some(_) => {}
             }
-            Some(_) => {}
-        }
-        let ip = r
-            .public_ips
-            .get_mut(ip_id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::PublicIp, ip_id))?;
-        if let Some(holder) = &ip.instance_id {
-            if holder == instance_id {
-                return Ok(());
+            let ip = lookup_mut::<PublicIp, _>(r, ip_id)?;
+            if let Some(holder) = &ip.instance_id {
+                if holder == instance_id {
+                    return Ok(());
+                }
+                return Err(EstateError::in_use(ResourceKind::PublicIp, ip_id, holder));
             }
-            return Err(EstateError::InUse {
-                kind: ResourceKind::PublicIp,
-                id: ip_id.into(),
-                by: holder.clone(),
-            });
-        }
-        ip.instance_id = Some(instance_id.into());
-        Ok(())
+            ip.instance_id = Some(instance_id.into());
+            Ok(())
+        })
     }
 
     /// Unbind a public IP; unbound already is `InvalidState`.
     pub fn disassociate_public_ip(&self, scope: &Scope, ip_id: &str) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let r = find_region_mut(&mut d, scope)?;
-        let ip = r
-            .public_ips
-            .get_mut(ip_id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::PublicIp, ip_id))?;
-        if ip.instance_id.is_none() {
-            return Err(EstateError::InvalidState {
-                kind: ResourceKind::PublicIp,
-                id: ip_id.into(),
-                state: "available".into(),
-                message: "the address is not bound".into(),
-            });
-        }
-        ip.instance_id = None;
-        Ok(())
+        self.change_region(scope, false, |r, _| {
+            let ip = lookup_mut::<PublicIp, _>(r, ip_id)?;
+            if ip.instance_id.is_none() {
+                return Err(EstateError::invalid_state(
+                    ResourceKind::PublicIp,
+                    ip_id,
+                    "available",
+                    "the address is not bound",
+                ));
+            }
+            ip.instance_id = None;
+            Ok(())
+        })
     }
 
     /// Release an unbound public IP.
     pub fn release_public_ip(&self, scope: &Scope, ip_id: &str) -> EstateResult<()> {
-        let mut d = self.inner.data.write();
-        let r = find_region_mut(&mut d, scope)?;
-        let ip = r
-            .public_ips
-            .get(ip_id)
-            .ok_or_else(|| EstateError::not_found(ResourceKind::PublicIp, ip_id))?;
-        if let Some(holder) = &ip.instance_id {
-            return Err(EstateError::InUse {
-                kind: ResourceKind::PublicIp,
-                id: ip_id.into(),
-                by: holder.clone(),
-            });
-        }
-        r.public_ips.remove(ip_id);
-        Ok(())
+        self.remove_in::<PublicIp>(scope, ip_id, false, |_, ip| match &ip.instance_id {
+            Some(holder) => Err(EstateError::in_use(ResourceKind::PublicIp, ip_id, holder)),
+            None => Ok(()),
+        })
     }
 
     /// Public addresses bound to an instance.
@@ -616,6 +402,26 @@ impl Estate {
             .filter(|ip| ip.instance_id.as_deref() == Some(instance_id))
             .map(|ip| ip.address.clone())
             .collect())
+    }
+}
+
+/// `DependencyViolation` when a live (not terminated) instance `uses` the
+/// `kind` record `id`.
+fn live_user(
+    r: &RegionState,
+    kind: ResourceKind,
+    id: &str,
+    uses: impl Fn(&Instance) -> bool,
+) -> EstateResult<()> {
+    let mut live = r.instances.values();
+    match live.find(|i| uses(i) && i.state != InstanceState::Terminated) {
+        Some(i) => Err(EstateError::dependency(
+            kind,
+            id,
+            ResourceKind::Instance,
+            &i.id,
+        )),
+        None => Ok(()),
     }
 }
 

@@ -5,6 +5,7 @@
 
 use md5::{Digest, Md5};
 
+use super::common::{lookup, lookup_mut};
 use super::model::*;
 use super::{
     Estate, EstateData, EstateError, EstateResult, Scope, find_account, find_account_mut,
@@ -85,17 +86,30 @@ fn bucket_region(d: &EstateData, provider: &str, name: &str) -> Option<(String, 
         })
 }
 
+/// The region of an account holding bucket `name`.
+fn bucket_home<'a>(a: &'a AccountState, name: &str) -> EstateResult<&'a RegionState> {
+    a.regions
+        .values()
+        .find(|r| r.buckets.contains_key(name))
+        .ok_or_else(|| EstateError::not_found(ResourceKind::Bucket, name))
+}
+
+/// The region of an account holding bucket `name`, to change.
+fn bucket_home_mut<'a>(a: &'a mut AccountState, name: &str) -> EstateResult<&'a mut RegionState> {
+    a.regions
+        .values_mut()
+        .find(|r| r.buckets.contains_key(name))
+        .ok_or_else(|| EstateError::not_found(ResourceKind::Bucket, name))
+}
+
 fn bucket_mut<'a>(
     d: &'a mut EstateData,
     provider: &str,
     account: &str,
     name: &str,
 ) -> EstateResult<&'a mut Bucket> {
-    find_account_mut(d, provider, account)?
-        .regions
-        .values_mut()
-        .find_map(|r| r.buckets.get_mut(name))
-        .ok_or_else(|| EstateError::not_found(ResourceKind::Bucket, name))
+    let r = bucket_home_mut(find_account_mut(d, provider, account)?, name)?;
+    lookup_mut::<Bucket, _>(r, name)
 }
 
 fn bucket_ref<'a>(
@@ -104,11 +118,10 @@ fn bucket_ref<'a>(
     account: &str,
     name: &str,
 ) -> EstateResult<&'a Bucket> {
-    find_account(d, provider, account)?
-        .regions
-        .values()
-        .find_map(|r| r.buckets.get(name))
-        .ok_or_else(|| EstateError::not_found(ResourceKind::Bucket, name))
+    lookup::<Bucket, _>(
+        bucket_home(find_account(d, provider, account)?, name)?,
+        name,
+    )
 }
 
 impl Estate {
@@ -156,16 +169,9 @@ impl Estate {
         }
         if let Some((acct, _)) = bucket_region(&d, &scope.provider, name) {
             if acct == scope.account {
-                return Err(EstateError::AlreadyExists {
-                    kind: ResourceKind::Bucket,
-                    id: name.into(),
-                });
+                return Err(EstateError::already_exists(ResourceKind::Bucket, name));
             }
-            return Err(EstateError::InUse {
-                kind: ResourceKind::Bucket,
-                id: name.into(),
-                by: acct,
-            });
+            return Err(EstateError::in_use(ResourceKind::Bucket, name, &acct));
         }
         let r = find_region_mut(&mut d, scope)?;
         let b = Bucket {
@@ -190,20 +196,11 @@ impl Estate {
     /// Delete an empty bucket (objects or uploads: `DependencyViolation`).
     pub fn delete_bucket(&self, provider: &str, account: &str, name: &str) -> EstateResult<()> {
         let mut d = self.inner.data.write();
-        let a = find_account_mut(&mut d, provider, account)?;
-        let r = a
-            .regions
-            .values_mut()
-            .find(|r| r.buckets.contains_key(name))
-            .ok_or_else(|| EstateError::not_found(ResourceKind::Bucket, name))?;
+        let r = bucket_home_mut(find_account_mut(&mut d, provider, account)?, name)?;
         if let Some(b) = r.buckets.get(name) {
             if let Some(k) = b.objects.keys().next() {
-                return Err(EstateError::DependencyViolation {
-                    kind: ResourceKind::Bucket,
-                    id: name.into(),
-                    dependent: ResourceKind::Object,
-                    dependent_id: k.clone(),
-                });
+                let (kind, object) = (ResourceKind::Bucket, ResourceKind::Object);
+                return Err(EstateError::dependency(kind, name, object, k));
             }
         }
         r.buckets.remove(name);
@@ -218,12 +215,9 @@ impl Estate {
         name: &str,
     ) -> EstateResult<String> {
         let d = self.inner.data.read();
-        find_account(&d, provider, account)?
-            .regions
-            .values()
-            .find(|r| r.buckets.contains_key(name))
-            .map(|r| r.id.clone())
-            .ok_or_else(|| EstateError::not_found(ResourceKind::Bucket, name))
+        Ok(bucket_home(find_account(&d, provider, account)?, name)?
+            .id
+            .clone())
     }
 
     /// List objects (S3 semantics: keys in byte order, prefixes and objects
