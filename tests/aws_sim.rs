@@ -21,8 +21,8 @@ use std::sync::Arc;
 use behaviour::harness::{self, Harness};
 use futures::TryStreamExt;
 use multicloud::ErrorKind;
-use multicloud::model::{ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind};
-use multicloud_sim::{FaultKind, FaultRule, Scope, SimHandle};
+use multicloud::model::{ListInstances, ListObjects, ListVolumes, ProviderKind};
+use multicloud_sim::{FaultRule, SimHandle};
 
 fn aws() -> Harness {
     Harness::new(ProviderKind::Aws)
@@ -33,6 +33,9 @@ behaviour::suite! {
     network_rule: harness::ssh_rule("203.0.113.0/24", None),
     bucket: "mc-behaviour-bucket",
     throttled_action: "DescribeInstances",
+    volume_list_action: "DescribeVolumes",
+    create_action: "RunInstances",
+    missing_public_ip: "eipalloc-00000000000000000",
 }
 
 // ------------------------------------------------------------ provider checks
@@ -111,207 +114,11 @@ async fn lost_response_create_makes_exactly_one_instance() {
     );
 }
 
-/// Every answer lost: the create fails, but exactly one instance exists,
-/// and a create with the same token afterwards returns that instance.
+/// AWS has no prepaid balance: `Ok(None)`, and no request for it.
 #[tokio::test]
-async fn all_answers_lost_then_same_token_returns_the_instance() {
-    let e = aws()
-        .instances(3)
-        .fault(FaultRule::new("aws", "RunInstances").lost_response_rate(1.0))
-        .start()
-        .await;
-    let p = e.connect(false).await;
-    let s = behaviour::sim_scope(&*p, &e.sim).await;
-    let before = behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region);
-    let c = p.compute().expect("compute");
-    let spec = harness::launch_spec(&e.sim, &s, Some("mc-test-token-0001"));
-    let err = c
-        .create_instance(&spec)
-        .await
-        .expect_err("every answer lost");
-    assert!(
-        err.is_retryable() || err.kind() == ErrorKind::Unavailable,
-        "{err}"
-    );
-    let sent = harness::lost_answers(&e.sim, "RunInstances");
-    assert!(sent >= 2, "the create was retried ({sent} attempts)");
-    assert_eq!(
-        run_tokens(&e.sim),
-        std::collections::BTreeSet::from(["mc-test-token-0001".to_string()]),
-        "every attempt carried the caller's ClientToken"
-    );
-    assert_eq!(
-        behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region),
-        before + 1,
-        "{sent} attempts with one token made one instance"
-    );
-    e.sim.faults().clear();
-    let i = c.create_instance(&spec).await.expect("same token");
-    assert_eq!(
-        behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region),
-        before + 1
-    );
-    assert_eq!(i.name, "idem-vm");
-}
-
-/// A listing is retried through the sim's throttle answers (EC2
-/// `RequestLimitExceeded`), by the SDK's standard retry mode.
-#[tokio::test]
-async fn throttle_then_success() {
-    let e = aws()
-        .instances(4)
-        .fault(FaultRule::new("aws", "DescribeVolumes").rate_limit(4.0, 1))
-        .start()
-        .await;
-    let p = e.connect(false).await;
-    let s = behaviour::sim_scope(&*p, &e.sim).await;
-    let c = p.compute().expect("compute");
-    for _ in 0..3 {
-        let v: Vec<_> = c
-            .volumes(&ListVolumes {
-                region: s.region.clone(),
-                ..ListVolumes::default()
-            })
-            .try_collect()
-            .await
-            .expect("throttled listing succeeds");
-        assert!(!v.is_empty());
-    }
-    let throttled = e
-        .sim
-        .requests()
-        .filter(|r| r.fault == Some(FaultKind::Throttled))
-        .len();
-    assert!(throttled > 0, "the sim never throttled DescribeVolumes");
-}
-
-/// Empty results are empty streams, not errors, for every list.
-#[tokio::test]
-async fn empty_results() {
-    let e = aws().instances(0).start().await;
-    let p = e.connect(false).await;
-    let s = behaviour::sim_scope(&*p, &e.sim).await;
-    let c = p.compute().expect("compute");
-    let n: Vec<_> = c
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            page_size: Some(1),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("instances");
-    assert!(n.is_empty());
-    let by_tag: Vec<_> = c
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            tags: BTreeMap::from([("no-such-tag".to_string(), "x".to_string())]),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("instances by tag");
-    assert!(by_tag.is_empty());
-    let net = p.network().expect("network");
-    let ips: Vec<_> = net
-        .public_ips(&ListNetwork {
-            region: s.region.clone(),
-            ids: vec!["eip-doesnotexist0000000000".into()],
-            ..ListNetwork::default()
-        })
-        .try_collect()
-        .await
-        .expect("public ips");
-    assert!(ips.is_empty());
-    let st = p.storage().expect("storage");
-    st.create_bucket(&multicloud::model::BucketSpec {
-        name: "mc-empty-bucket".into(),
-        region: s.region.clone(),
-        storage_class: None,
-    })
-    .await
-    .expect("bucket");
-    let objs: Vec<_> = st
-        .objects(&ListObjects {
-            bucket: "mc-empty-bucket".into(),
-            page_size: Some(1),
-            ..ListObjects::default()
-        })
-        .try_collect()
-        .await
-        .expect("objects");
-    assert!(objs.is_empty());
-}
-
-/// Regions come from DescribeRegions, filtered by the account's globs;
-/// zones from DescribeAvailabilityZones; the account id from GetCallerIdentity.
-#[tokio::test]
-async fn regions_zones_and_account() {
+async fn no_prepaid_balance() {
     let e = aws().start().await;
     let p = e.connect(false).await;
-    let a = behaviour::sim_account(&*p, &e.sim).await;
-    assert_eq!(p.account().await.expect("account").id, a.id);
-    let regions: Vec<String> = p
-        .regions()
-        .await
-        .expect("regions")
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    let mut want = a.regions.clone();
-    want.sort();
-    let mut got = regions.clone();
-    got.sort();
-    assert_eq!(got, want, "the account's include list filters the regions");
-    let zones = p.zones(&regions[0]).await.expect("zones");
-    let sim_zones = e
-        .sim
-        .estate()
-        .with_region(&Scope::new("aws", &a.id, &regions[0]), |r| r.zones.clone())
-        .expect("estate");
-    assert_eq!(zones.len(), sim_zones.len());
-}
-
-/// Instance types and images list through their pagers.
-#[tokio::test]
-async fn images_and_instance_types() {
-    let e = aws().start().await;
-    let p = e.connect(false).await;
-    let s = behaviour::sim_scope(&*p, &e.sim).await;
-    let c = p.compute().expect("compute");
-    let types: Vec<_> = c
-        .instance_types(&s.region)
-        .try_collect()
-        .await
-        .expect("types");
-    let want = e
-        .sim
-        .estate()
-        .with_region(&s, |r| r.instance_types.len())
-        .expect("estate");
-    assert_eq!(types.len(), want);
-    let imgs: Vec<_> = c
-        .images(&multicloud::model::ListImages {
-            region: s.region.clone(),
-            owner: multicloud::model::ImageOwner::Public,
-            page_size: Some(1),
-            ..Default::default()
-        })
-        .try_collect()
-        .await
-        .expect("images");
-    let want = e
-        .sim
-        .estate()
-        .with_region(&s, |r| {
-            r.images
-                .values()
-                .filter(|i| i.owner == multicloud_sim::estate::ImageOwner::System)
-                .count()
-        })
-        .expect("estate");
-    assert_eq!(imgs.len(), want);
-    // AWS has no prepaid balance: `Ok(None)`, and no request for it.
     assert!(
         p.billing()
             .expect("billing")

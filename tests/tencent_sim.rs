@@ -11,9 +11,7 @@ use std::collections::BTreeSet;
 use behaviour::harness::{self, Env, Harness, connect};
 use chrono::Datelike;
 use futures::TryStreamExt;
-use multicloud::model::{
-    InstanceSpec, ListImages, ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind,
-};
+use multicloud::model::{InstanceSpec, ListInstances, ListObjects, ProviderKind};
 use multicloud::{ErrorKind, Provider};
 use multicloud_sim::{FaultKind, FaultRule, Scope, SimHandle};
 
@@ -78,6 +76,11 @@ behaviour::suite! {
         iam_round_trip,
         throttled_action_succeeds("DescribeInstances"),
         read_only_sends_nothing_mutating,
+        all_answers_lost_then_same_token_returns_the_instance("RunInstances"),
+        throttled_volume_listing_succeeds("DescribeDisks"),
+        empty_results("eip-00000000"),
+        regions_zones_and_account,
+        images_and_instance_types,
     ],
 }
 
@@ -238,120 +241,14 @@ async fn caller_client_token_is_idempotent() {
     env.sim.shutdown().await;
 }
 
-/// Lists of an empty region (and filters matching nothing) are empty, not
-/// errors.
+/// Object listing with page size 1 over several pages, by prefix, and a
+/// server-side copy (images and instance types are the suite's
+/// `behaviour_images_and_instance_types`).
 #[tokio::test]
-async fn empty_results() {
-    let env = start(26, 0).await;
-    let p = connect(&env.account).await;
-    let s = scope(&*p, &env.sim).await;
-    let c = p.compute().expect("compute");
-    let n: Vec<_> = c
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            page_size: Some(1),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("instances");
-    assert_eq!(
-        n.len(),
-        behaviour::estate_instance_count(&env.sim, &s.provider, &s.account, &s.region)
-    );
-    let none: Vec<_> = c
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            tags: [("no-such-tag".to_string(), "x".to_string())].into(),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("instances by an unused tag");
-    assert!(none.is_empty());
-    let v: Vec<_> = c
-        .volumes(&ListVolumes {
-            region: s.region.clone(),
-            tags: [("no-such-tag".to_string(), "x".to_string())].into(),
-            ..ListVolumes::default()
-        })
-        .try_collect()
-        .await
-        .expect("volumes");
-    assert!(v.is_empty());
-    let net = p.network().expect("network");
-    let ips: Vec<_> = net
-        .public_ips(&ListNetwork {
-            region: s.region.clone(),
-            tags: [("no-such-tag".to_string(), "x".to_string())].into(),
-            ..ListNetwork::default()
-        })
-        .try_collect()
-        .await
-        .expect("ips");
-    assert!(ips.is_empty());
-    let st = p.storage().expect("storage");
-    st.create_bucket(&multicloud::model::BucketSpec {
-        name: "empty".into(),
-        region: s.region.clone(),
-        storage_class: None,
-    })
-    .await
-    .expect("bucket");
-    let objs: Vec<_> = st
-        .objects(&ListObjects {
-            bucket: "empty".into(),
-            ..ListObjects::default()
-        })
-        .try_collect()
-        .await
-        .expect("objects");
-    assert!(objs.is_empty());
-    st.delete_bucket("empty").await.expect("delete");
-    env.sim.shutdown().await;
-}
-
-/// Images by owner, instance types, and object listing with page size 1
-/// over several pages.
-#[tokio::test]
-async fn images_types_and_object_pages() {
+async fn object_pages_prefix_and_copy() {
     let env = start(27, 1).await;
     let p = connect(&env.account).await;
     let s = scope(&*p, &env.sim).await;
-    let c = p.compute().expect("compute");
-    let public: Vec<_> = c
-        .images(&ListImages {
-            region: s.region.clone(),
-            owner: multicloud::model::ImageOwner::Public,
-            page_size: Some(1),
-            ..ListImages::default()
-        })
-        .try_collect()
-        .await
-        .expect("images");
-    let want = env
-        .sim
-        .estate()
-        .with_region(&s, |r| {
-            r.images
-                .values()
-                .filter(|i| i.owner == multicloud_sim::estate::ImageOwner::System)
-                .count()
-        })
-        .expect("estate");
-    assert_eq!(public.len(), want, "public images");
-    let types: Vec<_> = c
-        .instance_types(&s.region)
-        .try_collect()
-        .await
-        .expect("types");
-    let want = env
-        .sim
-        .estate()
-        .with_region(&s, |r| r.instance_types.len())
-        .expect("estate");
-    assert_eq!(types.len(), want);
-    assert!(types.iter().all(|t| t.vcpus > 0 && t.memory_mib > 0));
     let st = p.storage().expect("storage");
     st.create_bucket(&multicloud::model::BucketSpec {
         name: "pages".into(),

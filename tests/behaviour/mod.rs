@@ -13,7 +13,8 @@
 //! behaviour::list_every_page(&*p, &sim).await;
 //! ```
 //!
-//! Provider-specific inputs (the throttled action's name) are parameters.
+//! Provider-specific inputs (the throttled actions' names, the create action,
+//! an id that does not exist in the cloud's format) are parameters.
 //!
 //! [`harness`] starts a sim for one provider and connects to it; the
 //! [`suite!`] macro turns the checks into one `#[tokio::test]` each on that
@@ -52,6 +53,9 @@ pub mod harness;
 ///     network_rule: harness::ssh_rule("203.0.113.0/24", None),
 ///     bucket: "mc-behaviour-bucket",
 ///     throttled_action: "DescribeInstances",
+///     volume_list_action: "DescribeVolumes",
+///     create_action: "RunInstances",
+///     missing_public_ip: "eipalloc-00000000000000000",
 /// }
 /// ```
 ///
@@ -118,6 +122,34 @@ macro_rules! suite {
             read_only_sends_nothing_mutating()
         );
     };
+    (@check $h:expr; all_answers_lost_then_same_token_returns_the_instance($action:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_all_answers_lost_then_same_token_returns_the_instance, false,
+            all_answers_lost_then_same_token_returns_the_instance($action)
+        );
+    };
+    (@check $h:expr; throttled_volume_listing_succeeds($action:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_throttled_volume_listing_succeeds, false,
+            throttled_volume_listing_succeeds($action)
+        );
+    };
+    // A region without instances.
+    (@check $h:expr; empty_results($missing_ip_id:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h.instances(0); behaviour_empty_results, false, empty_results($missing_ip_id)
+        );
+    };
+    (@check $h:expr; regions_zones_and_account) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_regions_zones_and_account, false, regions_zones_and_account()
+        );
+    };
+    (@check $h:expr; images_and_instance_types) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_images_and_instance_types, false, images_and_instance_types()
+        );
+    };
     (@check $h:expr; $($other:tt)*) => {
         compile_error!(concat!(
             "not a behaviour check (or not with these inputs): ",
@@ -143,7 +175,10 @@ macro_rules! suite {
         harness: $h:expr,
         network_rule: $rule:expr,
         bucket: $bucket:expr,
-        throttled_action: $action:expr $(,)?
+        throttled_action: $action:expr,
+        volume_list_action: $volumes:expr,
+        create_action: $create:expr,
+        missing_public_ip: $missing_ip:expr $(,)?
     ) => {
         $crate::behaviour::suite! {
             harness: $h,
@@ -160,6 +195,11 @@ macro_rules! suite {
                 iam_round_trip,
                 throttled_action_succeeds($action),
                 read_only_sends_nothing_mutating,
+                all_answers_lost_then_same_token_returns_the_instance($create),
+                throttled_volume_listing_succeeds($volumes),
+                empty_results($missing_ip),
+                regions_zones_and_account,
+                images_and_instance_types,
             ],
         }
     };
@@ -1030,4 +1070,263 @@ pub async fn read_only_sends_nothing_mutating(read_only: &dyn Provider, sim: &Si
         .map(|e| e.action)
         .collect();
     assert!(mutating.is_empty(), "read-only provider sent {mutating:?}");
+}
+
+/// A parameter of a logged request, wherever the protocol puts it: the
+/// query string, a form-encoded body or a JSON body's top level.
+pub fn request_param(r: &LoggedRequest, name: &str) -> Option<String> {
+    if let Some((_, q)) = r.path.split_once('?') {
+        if let Some((_, v)) = url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name) {
+            return Some(v.into_owned());
+        }
+    }
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&r.body) {
+        return v.get(name).and_then(|x| x.as_str()).map(str::to_string);
+    }
+    url::form_urlencoded::parse(&r.body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Every answer of the instance create (`create_action`) lost: the create
+/// fails as retryable (or `Unavailable`) after at least two attempts, each
+/// carrying the caller's `ClientToken`, yet exactly one instance exists; a
+/// create with the same token afterwards returns that instance and makes no
+/// other.
+pub async fn all_answers_lost_then_same_token_returns_the_instance(
+    p: &dyn Provider,
+    sim: &SimHandle,
+    create_action: &str,
+) {
+    let s = sim_scope(p, sim).await;
+    sim.faults()
+        .add(FaultRule::new(p.kind().as_str(), create_action).lost_response_rate(1.0));
+    let before = estate_instance_count(sim, &s.provider, &s.account, &s.region);
+    let c = p.compute().expect("compute");
+    let spec = harness::launch_spec(sim, &s, Some("mc-test-token-0001"));
+    let err = c
+        .create_instance(&spec)
+        .await
+        .expect_err("every answer lost");
+    assert!(
+        err.is_retryable() || err.kind() == ErrorKind::Unavailable,
+        "{err}"
+    );
+    let sent = harness::lost_answers(sim, create_action);
+    assert!(sent >= 2, "the create was retried ({sent} attempts)");
+    let tokens: BTreeSet<Option<String>> = sim
+        .requests()
+        .filter(|r| r.action == create_action)
+        .iter()
+        .map(|r| request_param(r, "ClientToken"))
+        .collect();
+    assert_eq!(
+        tokens,
+        BTreeSet::from([Some("mc-test-token-0001".to_string())]),
+        "every attempt carried the caller's ClientToken"
+    );
+    assert_eq!(
+        estate_instance_count(sim, &s.provider, &s.account, &s.region),
+        before + 1,
+        "{sent} attempts with one token made one instance"
+    );
+    sim.faults().clear();
+    let i = c.create_instance(&spec).await.expect("same token");
+    assert_eq!(
+        estate_instance_count(sim, &s.provider, &s.account, &s.region),
+        before + 1
+    );
+    assert_eq!(i.name, "idem-vm");
+}
+
+/// With a sim rate limit on `action` (the provider's volume listing),
+/// three volume listings in a row succeed (retried through the cloud's
+/// throttle answers), none empty, and the sim did throttle.
+pub async fn throttled_volume_listing_succeeds(p: &dyn Provider, sim: &SimHandle, action: &str) {
+    let s = sim_scope(p, sim).await;
+    sim.faults()
+        .add(FaultRule::new(p.kind().as_str(), action).rate_limit(4.0, 1));
+    let c = p.compute().expect("compute");
+    for _ in 0..3 {
+        let v: Vec<_> = c
+            .volumes(&ListVolumes {
+                region: s.region.clone(),
+                ..ListVolumes::default()
+            })
+            .try_collect()
+            .await
+            .expect("throttled listing succeeds");
+        assert!(!v.is_empty());
+    }
+    let throttled = sim
+        .requests()
+        .filter(|r| r.fault == Some(FaultKind::Throttled))
+        .len();
+    sim.faults().clear();
+    assert!(throttled > 0, "the sim never throttled {action}");
+}
+
+/// Empty results are empty streams, not errors, for every list: in a region
+/// without instances (the suite starts this check's sim with none),
+/// instances at page size 1 and by an unused tag, volumes and public IPs by
+/// an unused tag, public IPs by an id that does not exist (`missing_ip_id`,
+/// in the cloud's id format), and the objects of a new bucket (at page size
+/// 1 and at the default); the empty bucket is then deleted.
+pub async fn empty_results(p: &dyn Provider, sim: &SimHandle, missing_ip_id: &str) {
+    let s = sim_scope(p, sim).await;
+    let c = p.compute().expect("compute");
+    let n: Vec<_> = c
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            page_size: Some(1),
+            ..ListInstances::default()
+        })
+        .try_collect()
+        .await
+        .expect("instances");
+    assert_eq!(
+        n.len(),
+        estate_instance_count(sim, &s.provider, &s.account, &s.region)
+    );
+    assert!(n.is_empty());
+    let unused = BTreeMap::from([("no-such-tag".to_string(), "x".to_string())]);
+    let by_tag: Vec<_> = c
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            tags: unused.clone(),
+            ..ListInstances::default()
+        })
+        .try_collect()
+        .await
+        .expect("instances by an unused tag");
+    assert!(by_tag.is_empty());
+    let v: Vec<_> = c
+        .volumes(&ListVolumes {
+            region: s.region.clone(),
+            tags: unused.clone(),
+            ..ListVolumes::default()
+        })
+        .try_collect()
+        .await
+        .expect("volumes");
+    assert!(v.is_empty());
+    let net = p.network().expect("network");
+    let ips: Vec<_> = net
+        .public_ips(&ListNetwork {
+            region: s.region.clone(),
+            tags: unused.clone(),
+            ..ListNetwork::default()
+        })
+        .try_collect()
+        .await
+        .expect("public ips by an unused tag");
+    assert!(ips.is_empty());
+    let ips: Vec<_> = net
+        .public_ips(&ListNetwork {
+            region: s.region.clone(),
+            ids: vec![missing_ip_id.into()],
+            ..ListNetwork::default()
+        })
+        .try_collect()
+        .await
+        .expect("public ips by a missing id");
+    assert!(ips.is_empty());
+    let st = p.storage().expect("storage");
+    st.create_bucket(&multicloud::model::BucketSpec {
+        name: "mc-empty-bucket".into(),
+        region: s.region.clone(),
+        storage_class: None,
+    })
+    .await
+    .expect("bucket");
+    let objs: Vec<_> = st
+        .objects(&ListObjects {
+            bucket: "mc-empty-bucket".into(),
+            page_size: Some(1),
+            ..ListObjects::default()
+        })
+        .try_collect()
+        .await
+        .expect("objects");
+    assert!(objs.is_empty());
+    let objs: Vec<_> = st
+        .objects(&ListObjects {
+            bucket: "mc-empty-bucket".into(),
+            ..ListObjects::default()
+        })
+        .try_collect()
+        .await
+        .expect("objects at the default page size");
+    assert!(objs.is_empty());
+    st.delete_bucket("mc-empty-bucket")
+        .await
+        .expect("delete the empty bucket");
+}
+
+/// The account id is the sim account's; regions are the account's include
+/// list (filtered from the cloud's region listing); the first region's
+/// zones are the estate's.
+pub async fn regions_zones_and_account(p: &dyn Provider, sim: &SimHandle) {
+    let a = sim_account(p, sim).await;
+    assert_eq!(p.account().await.expect("account").id, a.id);
+    let regions: Vec<String> = p
+        .regions()
+        .await
+        .expect("regions")
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let mut want = a.regions.clone();
+    want.sort();
+    let mut got = regions.clone();
+    got.sort();
+    assert_eq!(got, want, "the account's include list filters the regions");
+    let zones = p.zones(&regions[0]).await.expect("zones");
+    let sim_zones = sim
+        .estate()
+        .with_region(&Scope::new(p.kind().as_str(), &a.id, &regions[0]), |r| {
+            r.zones.clone()
+        })
+        .expect("estate");
+    assert_eq!(zones.len(), sim_zones.len());
+    assert!(zones.iter().all(|z| z.region == regions[0]), "{zones:?}");
+}
+
+/// Instance types and public images list through their pagers (images at
+/// page size 1): the estate's types, each with CPUs and memory, and its
+/// system images.
+pub async fn images_and_instance_types(p: &dyn Provider, sim: &SimHandle) {
+    let s = sim_scope(p, sim).await;
+    let c = p.compute().expect("compute");
+    let types: Vec<_> = c
+        .instance_types(&s.region)
+        .try_collect()
+        .await
+        .expect("types");
+    let want = sim
+        .estate()
+        .with_region(&s, |r| r.instance_types.len())
+        .expect("estate");
+    assert_eq!(types.len(), want);
+    assert!(types.iter().all(|t| t.vcpus > 0 && t.memory_mib > 0));
+    let imgs: Vec<_> = c
+        .images(&multicloud::model::ListImages {
+            region: s.region.clone(),
+            owner: multicloud::model::ImageOwner::Public,
+            page_size: Some(1),
+            ..Default::default()
+        })
+        .try_collect()
+        .await
+        .expect("images");
+    let want = sim
+        .estate()
+        .with_region(&s, |r| {
+            r.images
+                .values()
+                .filter(|i| i.owner == ImageOwner::System)
+                .count()
+        })
+        .expect("estate");
+    assert_eq!(imgs.len(), want, "public images");
 }
