@@ -36,6 +36,8 @@ behaviour::suite! {
     volume_list_action: "DescribeVolumes",
     create_action: "RunInstances",
     missing_public_ip: "eipalloc-00000000000000000",
+    assumed_role_arn: |account, role| format!("arn:aws:iam::{account}:role/{role}"),
+    security_token_header: "x-amz-security-token",
 }
 
 // ------------------------------------------------------------ provider checks
@@ -421,68 +423,6 @@ async fn slow_answer_is_not_a_stalled_upload() {
         1,
         "answered once, not retried"
     );
-}
-
-/// `credentials.source = "assume_role"`: STS AssumeRole (through the same
-/// transport settings) is called once with the base keys, and every later
-/// call is signed with the temporary keys and their security token.
-#[tokio::test]
-async fn assume_role_credentials() {
-    let e = aws().start().await;
-    let a = e.sim.accounts("aws").remove(0);
-    let role = e
-        .sim
-        .estate()
-        .iam("aws", &a.id, |i| {
-            i.roles.values().next().map(|r| r.name.clone())
-        })
-        .expect("estate")
-        .expect("a role");
-    let mut acct = e.account.clone();
-    let base = acct.credentials.clone();
-    acct.credentials = multicloud::config::CredentialConfig {
-        source: multicloud::config::CredentialSourceKind::AssumeRole,
-        role_arn: Some(format!("arn:aws:iam::{}:role/{role}", a.id)),
-        role_session_name: Some("mc-test".into()),
-        base: Some(Box::new(base)),
-        ..Default::default()
-    };
-    let p = harness::connect(&acct).await;
-    let who = p.account().await.expect("account");
-    assert_eq!(who.id, a.id);
-    assert!(
-        who.principal
-            .as_deref()
-            .is_some_and(|arn| arn.contains(":assumed-role/")),
-        "{who:?}"
-    );
-    let s = behaviour::sim_scope(&*p, &e.sim).await;
-    let n: Vec<_> = p
-        .compute()
-        .expect("compute")
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("list with role keys");
-    assert_eq!(
-        n.len(),
-        behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region)
-    );
-    let log = e.sim.requests().filter(|_| true);
-    let assumes = log.iter().filter(|r| r.action == "AssumeRole").count();
-    assert_eq!(assumes, 1, "temporary keys are cached");
-    let later: Vec<_> = log.iter().filter(|r| r.action != "AssumeRole").collect();
-    assert!(!later.is_empty());
-    for r in later {
-        let token = r
-            .headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-security-token"));
-        assert!(token.is_some(), "{} signed without the STS token", r.action);
-    }
 }
 
 /// Faults scoped to one region stay there (the sim reads the region from

@@ -81,6 +81,10 @@ behaviour::suite! {
         empty_results("eip-00000000"),
         regions_zones_and_account,
         images_and_instance_types,
+        assume_role_credentials(
+            |account, role| format!("qcs::cam::uin/{account}:roleName/{role}"),
+            "x-tc-token"
+        ),
     ],
 }
 

@@ -56,6 +56,8 @@ pub mod harness;
 ///     volume_list_action: "DescribeVolumes",
 ///     create_action: "RunInstances",
 ///     missing_public_ip: "eipalloc-00000000000000000",
+///     assumed_role_arn: |account, role| format!("arn:aws:iam::{account}:role/{role}"),
+///     security_token_header: "x-amz-security-token",
 /// }
 /// ```
 ///
@@ -150,6 +152,14 @@ macro_rules! suite {
             @test $h; behaviour_images_and_instance_types, false, images_and_instance_types()
         );
     };
+    (@check $h:expr; assume_role_credentials($role_arn:expr, $token_header:expr)) => {
+        #[tokio::test]
+        async fn behaviour_assume_role_credentials() {
+            let env = $h.start().await;
+            $crate::behaviour::assume_role_credentials(&env, $role_arn, $token_header).await;
+            env.sim.shutdown().await;
+        }
+    };
     (@check $h:expr; $($other:tt)*) => {
         compile_error!(concat!(
             "not a behaviour check (or not with these inputs): ",
@@ -178,7 +188,9 @@ macro_rules! suite {
         throttled_action: $action:expr,
         volume_list_action: $volumes:expr,
         create_action: $create:expr,
-        missing_public_ip: $missing_ip:expr $(,)?
+        missing_public_ip: $missing_ip:expr,
+        assumed_role_arn: $role_arn:expr,
+        security_token_header: $token_header:expr $(,)?
     ) => {
         $crate::behaviour::suite! {
             harness: $h,
@@ -200,6 +212,7 @@ macro_rules! suite {
                 empty_results($missing_ip),
                 regions_zones_and_account,
                 images_and_instance_types,
+                assume_role_credentials($role_arn, $token_header),
             ],
         }
     };
@@ -1329,4 +1342,72 @@ pub async fn images_and_instance_types(p: &dyn Provider, sim: &SimHandle) {
         })
         .expect("estate");
     assert_eq!(imgs.len(), want, "public images");
+}
+
+/// `credentials.source = "assume_role"` (session `mc-test`, the role ARN
+/// `role_arn(account id, role name)` in the cloud's format): the provider
+/// acts as the assumed role (its principal names the session), STS
+/// AssumeRole is called once (the temporary keys are cached), and every
+/// later request of the provider's frontend carries the security token in
+/// the `token_header` header.
+pub async fn assume_role_credentials(
+    env: &harness::Env,
+    role_arn: impl Fn(&str, &str) -> String,
+    token_header: &str,
+) {
+    let kind = env.account.provider.as_str();
+    let a = env.sim.accounts(kind).remove(0);
+    let role = env
+        .sim
+        .estate()
+        .iam(kind, &a.id, |i| {
+            i.roles.values().next().map(|r| r.name.clone())
+        })
+        .expect("estate")
+        .expect("a role");
+    let mut acct = env.account.clone();
+    let base = acct.credentials.clone();
+    acct.credentials = multicloud::config::CredentialConfig {
+        source: multicloud::config::CredentialSourceKind::AssumeRole,
+        role_arn: Some(role_arn(&a.id, &role)),
+        role_session_name: Some("mc-test".into()),
+        base: Some(Box::new(base)),
+        ..Default::default()
+    };
+    let p = harness::connect(&acct).await;
+    let who = p.account().await.expect("account");
+    assert_eq!(who.id, a.id);
+    assert!(
+        who.principal
+            .as_deref()
+            .is_some_and(|arn| arn.contains(":assumed-role/") && arn.ends_with("/mc-test")),
+        "{who:?}"
+    );
+    let s = sim_scope(&*p, &env.sim).await;
+    let n: Vec<_> = p
+        .compute()
+        .expect("compute")
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            ..ListInstances::default()
+        })
+        .try_collect()
+        .await
+        .expect("list with role keys");
+    assert_eq!(
+        n.len(),
+        estate_instance_count(&env.sim, &s.provider, &s.account, &s.region)
+    );
+    let log = requests_of(&env.sim, kind);
+    let assumes = log.iter().filter(|r| r.action == "AssumeRole").count();
+    assert_eq!(assumes, 1, "temporary keys are cached");
+    let later: Vec<_> = log.iter().filter(|r| r.action != "AssumeRole").collect();
+    assert!(!later.is_empty());
+    for r in later {
+        let token = r
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(token_header));
+        assert!(token.is_some(), "{} signed without the STS token", r.action);
+    }
 }
