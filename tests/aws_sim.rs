@@ -15,14 +15,13 @@
 
 mod behaviour;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use behaviour::harness::{self, Harness};
 use futures::TryStreamExt;
 use multicloud::ErrorKind;
 use multicloud::model::{ListInstances, ListObjects, ListVolumes, ProviderKind};
-use multicloud_sim::{FaultRule, SimHandle};
+use multicloud_sim::FaultRule;
 
 fn aws() -> Harness {
     Harness::new(ProviderKind::Aws)
@@ -41,80 +40,6 @@ behaviour::suite! {
 }
 
 // ------------------------------------------------------------ provider checks
-
-/// The distinct `ClientToken`s of the logged RunInstances requests.
-fn run_tokens(sim: &SimHandle) -> std::collections::BTreeSet<String> {
-    sim.requests()
-        .filter(|r| r.action == "RunInstances")
-        .iter()
-        .filter_map(|r| form_field(r, "ClientToken"))
-        .collect()
-}
-
-/// A RunInstances answer is lost (the sim applies the create and drops the
-/// connection); the retry carries the same ClientToken, so exactly one
-/// instance exists afterwards and the create returns it. The sim's faults
-/// are seeded: sims with seeds 1..=40 are tried until one loses the first
-/// answer but not all five; every run must keep the one-instance rule.
-#[tokio::test]
-async fn lost_response_create_makes_exactly_one_instance() {
-    let mut proven = false;
-    for seed in 1..=40u64 {
-        let e = aws()
-            .seed(seed)
-            .regions(1)
-            .instances(2)
-            .fault(FaultRule::new("aws", "RunInstances").lost_response_rate(0.5))
-            .sim_timings()
-            .start()
-            .await;
-        let sim = &e.sim;
-        let p = e.connect(false).await;
-        let s = behaviour::sim_scope(&*p, sim).await;
-        let before = behaviour::estate_instance_count(sim, &s.provider, &s.account, &s.region);
-        let c = p.compute().expect("compute");
-        let r = c
-            .create_instance(&harness::launch_spec(sim, &s, None))
-            .await;
-        let lost = harness::lost_answers(sim, "RunInstances");
-        let tokens = run_tokens(sim);
-        let sent = sim.requests().filter(|r| r.action == "RunInstances").len();
-        assert_eq!(
-            tokens.len(),
-            usize::from(sent > 0),
-            "seed {seed}: one ClientToken over {sent} attempts: {tokens:?}"
-        );
-        let after = behaviour::estate_instance_count(sim, &s.provider, &s.account, &s.region);
-        let runs = sim.requests().filter(|r| r.action == "RunInstances").len();
-        assert_eq!(
-            after,
-            before + usize::from(runs > 0),
-            "seed {seed}: {runs} RunInstances ({lost} lost) made {} instances",
-            after - before
-        );
-        if let Ok(i) = r {
-            let tagged: Vec<_> = c
-                .instances(&ListInstances {
-                    region: s.region.clone(),
-                    tags: BTreeMap::from([("suite".to_string(), "idempotency".to_string())]),
-                    ..ListInstances::default()
-                })
-                .try_collect()
-                .await
-                .expect("list");
-            assert_eq!(tagged.len(), 1, "seed {seed}");
-            assert_eq!(tagged[0].id, i.id, "seed {seed}");
-            if lost >= 1 {
-                proven = true;
-                break;
-            }
-        }
-    }
-    assert!(
-        proven,
-        "no seed gave a lost RunInstances answer followed by a successful retry"
-    );
-}
 
 /// AWS has no prepaid balance: `Ok(None)`, and no request for it.
 #[tokio::test]

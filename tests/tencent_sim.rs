@@ -77,6 +77,7 @@ behaviour::suite! {
         throttled_action_succeeds("DescribeInstances"),
         read_only_sends_nothing_mutating,
         all_answers_lost_then_same_token_returns_the_instance("RunInstances"),
+        lost_response_create_makes_exactly_one_instance("RunInstances"),
         throttled_volume_listing_succeeds("DescribeDisks"),
         empty_results("eip-00000000"),
         regions_zones_and_account,

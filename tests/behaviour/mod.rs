@@ -160,6 +160,13 @@ macro_rules! suite {
             env.sim.shutdown().await;
         }
     };
+    // Starts its own sims (one per seed) from the harness.
+    (@check $h:expr; lost_response_create_makes_exactly_one_instance($action:expr)) => {
+        #[tokio::test]
+        async fn behaviour_lost_response_create_makes_exactly_one_instance() {
+            $crate::behaviour::lost_response_create_makes_exactly_one_instance($h, $action).await;
+        }
+    };
     (@check $h:expr; $($other:tt)*) => {
         compile_error!(concat!(
             "not a behaviour check (or not with these inputs): ",
@@ -208,6 +215,7 @@ macro_rules! suite {
                 throttled_action_succeeds($action),
                 read_only_sends_nothing_mutating,
                 all_answers_lost_then_same_token_returns_the_instance($create),
+                lost_response_create_makes_exactly_one_instance($create),
                 throttled_volume_listing_succeeds($volumes),
                 empty_results($missing_ip),
                 regions_zones_and_account,
@@ -1410,4 +1418,84 @@ pub async fn assume_role_credentials(
             .find(|(k, _)| k.eq_ignore_ascii_case(token_header));
         assert!(token.is_some(), "{} signed without the STS token", r.action);
     }
+}
+
+/// An instance create's answer is lost (the sim applies `create_action` and
+/// drops the connection); the retry carries the same `ClientToken`, so
+/// exactly one instance exists afterwards and the create returns it. The
+/// sim's faults are seeded: sims of the harness `h` with seeds 1..=40 (one
+/// region of two instances, the sim's own timings, half the answers lost)
+/// are tried until one loses an answer and the create still succeeds; every
+/// run must keep the one-instance, one-token rule.
+pub async fn lost_response_create_makes_exactly_one_instance(
+    h: harness::Harness,
+    create_action: &str,
+) {
+    let mut proven = false;
+    for seed in 1..=40u64 {
+        let e = h
+            .clone()
+            .seed(seed)
+            .regions(1)
+            .instances(2)
+            .fault(FaultRule::new(h.kind.as_str(), create_action).lost_response_rate(0.5))
+            .sim_timings()
+            .start()
+            .await;
+        let sim = &e.sim;
+        let p = e.connect(false).await;
+        let s = sim_scope(&*p, sim).await;
+        let before = estate_instance_count(sim, &s.provider, &s.account, &s.region);
+        let c = p.compute().expect("compute");
+        let r = c
+            .create_instance(&harness::launch_spec(sim, &s, None))
+            .await;
+        let lost = harness::lost_answers(sim, create_action);
+        let runs = sim.requests().filter(|r| r.action == create_action);
+        let tokens: BTreeSet<Option<String>> = runs
+            .iter()
+            .map(|r| request_param(r, "ClientToken"))
+            .collect();
+        assert_eq!(
+            tokens.len(),
+            usize::from(!runs.is_empty()),
+            "seed {seed}: one ClientToken over {} attempts: {tokens:?}",
+            runs.len()
+        );
+        assert!(
+            !tokens.contains(&None),
+            "seed {seed}: an attempt without a ClientToken"
+        );
+        let after = estate_instance_count(sim, &s.provider, &s.account, &s.region);
+        assert_eq!(
+            after,
+            before + usize::from(!runs.is_empty()),
+            "seed {seed}: {} {create_action} ({lost} lost) made {} instances",
+            runs.len(),
+            after - before
+        );
+        if let Ok(i) = r {
+            let tagged: Vec<_> = c
+                .instances(&ListInstances {
+                    region: s.region.clone(),
+                    tags: BTreeMap::from([("suite".to_string(), "idempotency".to_string())]),
+                    ..ListInstances::default()
+                })
+                .try_collect()
+                .await
+                .expect("list");
+            assert_eq!(tagged.len(), 1, "seed {seed}");
+            assert_eq!(tagged[0].id, i.id, "seed {seed}");
+            if lost >= 1 {
+                proven = true;
+                e.sim.shutdown().await;
+                break;
+            }
+        }
+        e.sim.shutdown().await;
+    }
+    assert!(
+        proven,
+        "no seed gave a lost {create_action} answer followed by a successful retry"
+    );
 }
