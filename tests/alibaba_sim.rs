@@ -31,24 +31,10 @@ behaviour::suite! {
     missing_public_ip: "eip-doesnotexist0000000000",
     assumed_role_arn: |account, role| format!("acs:ram::{account}:role/{role}"),
     security_token_header: "x-acs-security-token",
+    prepaid_balance: true,
 }
 
 // ------------------------------------------------------------ provider checks
-
-/// The account's prepaid balance is reported.
-#[tokio::test]
-async fn balance_is_reported() {
-    let e = alibaba().start().await;
-    let p = e.connect(false).await;
-    assert!(
-        p.billing()
-            .expect("billing")
-            .balance()
-            .await
-            .expect("balance")
-            .is_some()
-    );
-}
 
 /// `options.oss_signature = "v1"`: OSS requests are signed with the V1
 /// signature (for OSS-compatible private deployments) and still work.

@@ -37,24 +37,10 @@ behaviour::suite! {
     missing_public_ip: "eipalloc-00000000000000000",
     assumed_role_arn: |account, role| format!("arn:aws:iam::{account}:role/{role}"),
     security_token_header: "x-amz-security-token",
+    prepaid_balance: false,
 }
 
 // ------------------------------------------------------------ provider checks
-
-/// AWS has no prepaid balance: `Ok(None)`, and no request for it.
-#[tokio::test]
-async fn no_prepaid_balance() {
-    let e = aws().start().await;
-    let p = e.connect(false).await;
-    assert!(
-        p.billing()
-            .expect("billing")
-            .balance()
-            .await
-            .expect("balance")
-            .is_none()
-    );
-}
 
 /// The form field `name` of a logged Query request (EC2 bodies are
 /// `application/x-www-form-urlencoded`).

@@ -86,6 +86,7 @@ behaviour::suite! {
             |account, role| format!("qcs::cam::uin/{account}:roleName/{role}"),
             "x-tc-token"
         ),
+        balance_matches_estate(true),
     ],
 }
 

@@ -58,6 +58,7 @@ pub mod harness;
 ///     missing_public_ip: "eipalloc-00000000000000000",
 ///     assumed_role_arn: |account, role| format!("arn:aws:iam::{account}:role/{role}"),
 ///     security_token_header: "x-amz-security-token",
+///     prepaid_balance: false,
 /// }
 /// ```
 ///
@@ -167,6 +168,11 @@ macro_rules! suite {
             $crate::behaviour::lost_response_create_makes_exactly_one_instance($h, $action).await;
         }
     };
+    (@check $h:expr; balance_matches_estate($prepaid:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_balance_matches_estate, false, balance_matches_estate($prepaid)
+        );
+    };
     (@check $h:expr; $($other:tt)*) => {
         compile_error!(concat!(
             "not a behaviour check (or not with these inputs): ",
@@ -197,7 +203,8 @@ macro_rules! suite {
         create_action: $create:expr,
         missing_public_ip: $missing_ip:expr,
         assumed_role_arn: $role_arn:expr,
-        security_token_header: $token_header:expr $(,)?
+        security_token_header: $token_header:expr,
+        prepaid_balance: $prepaid:expr $(,)?
     ) => {
         $crate::behaviour::suite! {
             harness: $h,
@@ -221,6 +228,7 @@ macro_rules! suite {
                 regions_zones_and_account,
                 images_and_instance_types,
                 assume_role_credentials($role_arn, $token_header),
+                balance_matches_estate($prepaid),
             ],
         }
     };
@@ -1498,4 +1506,32 @@ pub async fn lost_response_create_makes_exactly_one_instance(
         proven,
         "no seed gave a lost {create_action} answer followed by a successful retry"
     );
+}
+
+/// The account balance: with a prepaid balance (`prepaid`), the estate's
+/// available cash (to the cent) in its currency, and its credit line if
+/// the cloud reports one; without, `Ok(None)` and no request sent for it.
+pub async fn balance_matches_estate(p: &dyn Provider, sim: &SimHandle, prepaid: bool) {
+    let a = sim_account(p, sim).await;
+    let kind = p.kind().as_str();
+    let billing = p.billing().expect("billing");
+    sim.requests().clear();
+    let got = billing.balance().await.expect("balance");
+    if !prepaid {
+        assert!(got.is_none(), "{got:?}");
+        let sent: Vec<_> = requests_of(sim, kind)
+            .into_iter()
+            .map(|r| r.action)
+            .collect();
+        assert!(sent.is_empty(), "no balance to ask for, yet sent {sent:?}");
+        return;
+    }
+    let want = sim.estate().balance(kind, &a.id).expect("estate balance");
+    let b = got.expect("a prepaid balance");
+    assert_eq!(b.provider, p.kind());
+    assert_eq!(b.currency, want.currency);
+    assert_eq!(b.available, want.available.round_dp(2));
+    if let Some(credit) = b.credit {
+        assert_eq!(credit, want.credit.round_dp(2));
+    }
 }
