@@ -87,6 +87,8 @@ behaviour::suite! {
             "x-tc-token"
         ),
         balance_matches_estate(true),
+        unusual_object_keys,
+        storage_throttle_is_retried,
     ],
 }
 
@@ -908,130 +910,5 @@ async fn stop_options_reach_the_api() {
     assert_eq!(bodies[0]["StoppedMode"], "STOP_CHARGING");
     assert_eq!(bodies[1]["StopType"], "SOFT");
     assert_eq!(bodies[1]["StoppedMode"], "KEEP_CHARGING");
-    env.sim.shutdown().await;
-}
-
-/// Keys with Unicode, spaces and reserved characters survive signing, the
-/// path, listing (`encoding-type=url`) and presigning.
-#[tokio::test]
-async fn unusual_object_keys() {
-    use multicloud::model::{GetOptions, ObjectEntry};
-    let env = start(39, 1).await;
-    let p = connect(&env.account).await;
-    let s = scope(&*p, &env.sim).await;
-    let st = p.storage().expect("storage");
-    st.create_bucket(&multicloud::model::BucketSpec {
-        name: "keys".into(),
-        region: s.region.clone(),
-        storage_class: None,
-    })
-    .await
-    .expect("bucket");
-    let keys = [
-        "腾讯云/文件 1.txt",
-        "a+b=c&d?e#f.txt",
-        "dir/with space/x~y_z-.txt",
-        "percent%20literal",
-    ];
-    for (n, k) in keys.iter().enumerate() {
-        st.put_object(
-            "keys",
-            k,
-            bytes::Bytes::from(format!("body {n}")).into(),
-            &Default::default(),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("put {k}: {e}"));
-        let got = st
-            .get_object("keys", k, &GetOptions::default())
-            .await
-            .unwrap_or_else(|e| panic!("get {k}: {e}"))
-            .collect()
-            .await
-            .expect("body");
-        assert_eq!(got, bytes::Bytes::from(format!("body {n}")), "{k}");
-    }
-    let listed: BTreeSet<String> = st
-        .objects(&ListObjects {
-            bucket: "keys".into(),
-            ..ListObjects::default()
-        })
-        .try_collect::<Vec<_>>()
-        .await
-        .expect("list")
-        .into_iter()
-        .filter_map(|e| match e {
-            ObjectEntry::Object(o) => Some(o.key),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(listed, keys.iter().map(|k| k.to_string()).collect());
-    let pre: Vec<_> = st
-        .objects(&ListObjects {
-            bucket: "keys".into(),
-            prefix: Some("腾讯云/".into()),
-            ..ListObjects::default()
-        })
-        .try_collect()
-        .await
-        .expect("prefix");
-    assert_eq!(pre.len(), 1);
-    for k in keys {
-        st.delete_object("keys", k).await.expect("delete");
-    }
-    st.delete_bucket("keys").await.expect("delete bucket");
-    env.sim.shutdown().await;
-}
-
-/// COS `SlowDown` (HTTP 503) is a throttle: a burst of PUTs (mutating, but
-/// not processed when throttled) and GETs still succeeds.
-#[tokio::test]
-async fn cos_slow_down_is_retried() {
-    use multicloud::model::GetOptions;
-    let env = start(40, 1).await;
-    let p = connect(&env.account).await;
-    let s = scope(&*p, &env.sim).await;
-    let st = p.storage().expect("storage");
-    st.create_bucket(&multicloud::model::BucketSpec {
-        name: "slow".into(),
-        region: s.region.clone(),
-        storage_class: None,
-    })
-    .await
-    .expect("bucket");
-    env.sim.requests().clear();
-    env.sim
-        .faults()
-        .add(FaultRule::new("tencent*", "*Object").rate_limit(5.0, 1));
-    for n in 0..4 {
-        let k = format!("k{n}");
-        st.put_object(
-            "slow",
-            &k,
-            bytes::Bytes::from_static(b"v").into(),
-            &Default::default(),
-        )
-        .await
-        .expect("put under throttling");
-        st.get_object("slow", &k, &GetOptions::default())
-            .await
-            .expect("get under throttling")
-            .collect()
-            .await
-            .expect("body");
-    }
-    let throttled = env
-        .sim
-        .requests()
-        .filter(|e| e.fault == Some(FaultKind::Throttled))
-        .len();
-    env.sim.faults().clear();
-    assert!(throttled > 0, "the sim never throttled COS");
-    for n in 0..4 {
-        st.delete_object("slow", &format!("k{n}"))
-            .await
-            .expect("delete");
-    }
-    st.delete_bucket("slow").await.expect("delete bucket");
     env.sim.shutdown().await;
 }

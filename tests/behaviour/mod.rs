@@ -173,6 +173,14 @@ macro_rules! suite {
             @test $h; behaviour_balance_matches_estate, false, balance_matches_estate($prepaid)
         );
     };
+    (@check $h:expr; unusual_object_keys) => {
+        $crate::behaviour::suite!(@test $h; behaviour_unusual_object_keys, false, unusual_object_keys());
+    };
+    (@check $h:expr; storage_throttle_is_retried) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_storage_throttle_is_retried, false, storage_throttle_is_retried()
+        );
+    };
     (@check $h:expr; $($other:tt)*) => {
         compile_error!(concat!(
             "not a behaviour check (or not with these inputs): ",
@@ -229,6 +237,8 @@ macro_rules! suite {
                 images_and_instance_types,
                 assume_role_credentials($role_arn, $token_header),
                 balance_matches_estate($prepaid),
+                unusual_object_keys,
+                storage_throttle_is_retried,
             ],
         }
     };
@@ -1534,4 +1544,121 @@ pub async fn balance_matches_estate(p: &dyn Provider, sim: &SimHandle, prepaid: 
     if let Some(credit) = b.credit {
         assert_eq!(credit, want.credit.round_dp(2));
     }
+}
+
+/// Keys with Unicode, spaces and reserved characters survive signing, the
+/// request path and listing (whole and by a Unicode prefix).
+pub async fn unusual_object_keys(p: &dyn Provider, sim: &SimHandle) {
+    let s = sim_scope(p, sim).await;
+    let st = p.storage().expect("storage");
+    let bucket = "mc-keys-bucket";
+    st.create_bucket(&multicloud::model::BucketSpec {
+        name: bucket.into(),
+        region: s.region.clone(),
+        storage_class: None,
+    })
+    .await
+    .expect("bucket");
+    let keys = [
+        "腾讯云/文件 1.txt",
+        "a+b=c&d?e#f.txt",
+        "dir/with space/x~y_z-.txt",
+        "percent%20literal",
+    ];
+    for (n, k) in keys.iter().enumerate() {
+        st.put_object(
+            bucket,
+            k,
+            Bytes::from(format!("body {n}")).into(),
+            &PutOptions::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("put {k}: {e}"));
+        let got = st
+            .get_object(bucket, k, &GetOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("get {k}: {e}"))
+            .collect()
+            .await
+            .expect("body");
+        assert_eq!(got, Bytes::from(format!("body {n}")), "{k}");
+    }
+    let listed: BTreeSet<String> = st
+        .objects(&ListObjects {
+            bucket: bucket.into(),
+            ..ListObjects::default()
+        })
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("list")
+        .into_iter()
+        .filter_map(|e| match e {
+            ObjectEntry::Object(o) => Some(o.key),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(listed, keys.iter().map(|k| k.to_string()).collect());
+    let pre: Vec<_> = st
+        .objects(&ListObjects {
+            bucket: bucket.into(),
+            prefix: Some("腾讯云/".into()),
+            ..ListObjects::default()
+        })
+        .try_collect()
+        .await
+        .expect("prefix");
+    assert_eq!(pre.len(), 1);
+    for k in keys {
+        st.delete_object(bucket, k).await.expect("delete");
+    }
+    st.delete_bucket(bucket).await.expect("delete bucket");
+}
+
+/// The object store's throttle answer (S3 and OSS `SlowDown`, COS
+/// `SlowDown` with HTTP 503) is retried: under a sim rate limit on every
+/// `*Object` action, a burst of PUTs (mutating, but not processed when
+/// throttled) and GETs still succeeds, and the sim did throttle.
+pub async fn storage_throttle_is_retried(p: &dyn Provider, sim: &SimHandle) {
+    let s = sim_scope(p, sim).await;
+    let st = p.storage().expect("storage");
+    let bucket = "mc-slow-bucket";
+    st.create_bucket(&multicloud::model::BucketSpec {
+        name: bucket.into(),
+        region: s.region.clone(),
+        storage_class: None,
+    })
+    .await
+    .expect("bucket");
+    sim.requests().clear();
+    sim.faults()
+        .add(FaultRule::new(&format!("{}*", p.kind().as_str()), "*Object").rate_limit(5.0, 1));
+    for n in 0..4 {
+        let k = format!("k{n}");
+        st.put_object(
+            bucket,
+            &k,
+            Bytes::from_static(b"v").into(),
+            &PutOptions::default(),
+        )
+        .await
+        .expect("put under throttling");
+        st.get_object(bucket, &k, &GetOptions::default())
+            .await
+            .expect("get under throttling")
+            .collect()
+            .await
+            .expect("body");
+    }
+    let throttled = sim
+        .requests()
+        .filter(|e| e.fault == Some(FaultKind::Throttled))
+        .len();
+    sim.faults().clear();
+    assert!(throttled > 0, "the sim never throttled the object store");
+    for n in 0..4 {
+        st.delete_object(bucket, &format!("k{n}"))
+            .await
+            .expect("delete");
+    }
+    st.delete_bucket(bucket).await.expect("delete bucket");
 }
