@@ -34,6 +34,12 @@ behaviour::suite! {
     prepaid_balance: true,
 }
 
+// Not in the whole suite: AWS leaves it out (see tests/aws_sim.rs).
+behaviour::suite! {
+    harness: alibaba(),
+    checks: [server_errors_are_retried("DescribeInstances")],
+}
+
 // ------------------------------------------------------------ provider checks
 
 /// `options.oss_signature = "v1"`: OSS requests are signed with the V1

@@ -89,6 +89,10 @@ behaviour::suite! {
         balance_matches_estate(true),
         unusual_object_keys,
         storage_throttle_is_retried,
+        object_pages_prefix_and_copy,
+        caller_client_token_is_idempotent,
+        delete_user_without_cleanup_conflicts,
+        server_errors_are_retried("DescribeInstances"),
     ],
 }
 
@@ -210,168 +214,6 @@ async fn lost_create_response_makes_exactly_one_instance() {
     let distinct: BTreeSet<_> = tokens.iter().collect();
     assert_eq!(distinct.len(), 4, "one token per create, reused on retry");
     assert!(runs.len() > 4, "lost responses were retried");
-    env.sim.shutdown().await;
-}
-
-/// A caller's own client token makes a repeated create return the first
-/// instance.
-#[tokio::test]
-async fn caller_client_token_is_idempotent() {
-    let env = start(25, 1).await;
-    let p = connect(&env.account).await;
-    let s = scope(&*p, &env.sim).await;
-    let (zone, image, ty) = env
-        .sim
-        .estate()
-        .with_region(&s, |r| {
-            let image = r
-                .images
-                .values()
-                .find(|i| i.owner == multicloud_sim::estate::ImageOwner::System)
-                .map(|i| i.id.clone())
-                .expect("image");
-            (r.zones[0].clone(), image, r.instance_types[0].id.clone())
-        })
-        .expect("region");
-    let spec = InstanceSpec {
-        region: s.region.clone(),
-        zone: Some(zone),
-        name: "tok".into(),
-        instance_type: ty,
-        image_id: image,
-        client_token: Some("caller-token-1".into()),
-        ..InstanceSpec::default()
-    };
-    let c = p.compute().expect("compute");
-    let a = c.create_instance(&spec).await.expect("first");
-    let b = c.create_instance(&spec).await.expect("second");
-    assert_eq!(a.id, b.id);
-    env.sim.shutdown().await;
-}
-
-/// Object listing with page size 1 over several pages, by prefix, and a
-/// server-side copy (images and instance types are the suite's
-/// `behaviour_images_and_instance_types`).
-#[tokio::test]
-async fn object_pages_prefix_and_copy() {
-    let env = start(27, 1).await;
-    let p = connect(&env.account).await;
-    let s = scope(&*p, &env.sim).await;
-    let st = p.storage().expect("storage");
-    st.create_bucket(&multicloud::model::BucketSpec {
-        name: "pages".into(),
-        region: s.region.clone(),
-        storage_class: None,
-    })
-    .await
-    .expect("bucket");
-    for k in ["a/1", "a/2", "b", "c", "d"] {
-        st.put_object(
-            "pages",
-            k,
-            bytes::Bytes::from_static(b"x").into(),
-            &Default::default(),
-        )
-        .await
-        .expect("put");
-    }
-    let before = env
-        .sim
-        .requests()
-        .filter(|e| e.action == "ListObjects")
-        .len();
-    let all: Vec<_> = st
-        .objects(&ListObjects {
-            bucket: "pages".into(),
-            page_size: Some(1),
-            ..ListObjects::default()
-        })
-        .try_collect()
-        .await
-        .expect("objects");
-    assert_eq!(all.len(), 5);
-    let pages = env
-        .sim
-        .requests()
-        .filter(|e| e.action == "ListObjects")
-        .len()
-        - before;
-    assert!(
-        pages >= 5,
-        "page size 1 takes one request per object, saw {pages}"
-    );
-    let pre: Vec<_> = st
-        .objects(&ListObjects {
-            bucket: "pages".into(),
-            prefix: Some("a/".into()),
-            ..ListObjects::default()
-        })
-        .try_collect()
-        .await
-        .expect("prefix");
-    assert_eq!(pre.len(), 2);
-    let copied = st
-        .copy_object("pages", "b", "pages", "b2")
-        .await
-        .expect("copy");
-    assert_eq!(copied.key, "b2");
-    let body = st
-        .get_object("pages", "b2", &Default::default())
-        .await
-        .expect("get copy")
-        .collect()
-        .await
-        .expect("body");
-    assert_eq!(&body[..], b"x");
-    for k in ["a/1", "a/2", "b", "c", "d", "b2"] {
-        st.delete_object("pages", k).await.expect("delete");
-    }
-    st.delete_bucket("pages").await.expect("delete bucket");
-    env.sim.shutdown().await;
-}
-
-/// Deleting a user with an attached policy and no cleanup is a Conflict
-/// and leaves the user in place.
-#[tokio::test]
-async fn delete_user_without_cleanup_conflicts() {
-    let env = start(28, 1).await;
-    let p = connect(&env.account).await;
-    let iam = p.iam().expect("iam");
-    let u = iam
-        .create_user(&multicloud::model::NewUser {
-            name: "keep-me".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("create");
-    let pol = iam
-        .policies(Some(multicloud::model::PolicyKind::System))
-        .try_next()
-        .await
-        .expect("policies")
-        .expect("a policy");
-    let r = multicloud::model::PolicyRef {
-        id: pol.id.clone(),
-        name: pol.name.clone(),
-        kind: pol.kind,
-    };
-    let who = multicloud::model::Principal::User(u.name.clone());
-    iam.attach_policy(&who, &r).await.expect("attach");
-    let e = iam
-        .delete_user(&u.name, Default::default())
-        .await
-        .expect_err("conflict");
-    assert_eq!(e.kind(), ErrorKind::Conflict);
-    assert!(iam.user(&u.name).await.is_ok(), "user still there");
-    iam.detach_policy(&who, &r).await.expect("detach");
-    iam.delete_user(&u.name, Default::default())
-        .await
-        .expect("delete after detach");
-    iam.delete_user(&u.name, Default::default())
-        .await
-        .expect("missing user is Ok");
-    let users: Vec<_> = iam.users().try_collect().await.expect("users");
-    assert!(users.iter().all(|x| x.name != "keep-me"));
     env.sim.shutdown().await;
 }
 
@@ -689,43 +531,6 @@ async fn clock_skew_is_a_clear_error() {
     assert!(e.message().contains("clock"), "{e}");
     env.sim.clock().set_offset_ms(0);
     p.zones(&region).await.expect("in sync again");
-    env.sim.shutdown().await;
-}
-
-/// `InternalError` answers (HTTP 200 with the error body) are retried for
-/// reads; a listing under a 50% error rate still completes.
-#[tokio::test]
-async fn server_errors_are_retried() {
-    let env = start(33, 4).await;
-    let p = connect(&env.account).await;
-    let s = scope(&*p, &env.sim).await;
-    env.sim
-        .faults()
-        .add(FaultRule::new("tencent", "DescribeInstances").error_rate(0.5));
-    for _ in 0..3 {
-        let n = p
-            .compute()
-            .expect("compute")
-            .instances(&ListInstances {
-                region: s.region.clone(),
-                page_size: Some(2),
-                ..ListInstances::default()
-            })
-            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
-            .await
-            .expect("listing survives server errors");
-        assert_eq!(
-            n,
-            behaviour::estate_instance_count(&env.sim, &s.provider, &s.account, &s.region)
-        );
-    }
-    let errors = env
-        .sim
-        .requests()
-        .filter(|e| e.fault == Some(FaultKind::ServerError))
-        .len();
-    env.sim.faults().clear();
-    assert!(errors > 0, "the sim never failed a request");
     env.sim.shutdown().await;
 }
 

@@ -181,6 +181,28 @@ macro_rules! suite {
             @test $h; behaviour_storage_throttle_is_retried, false, storage_throttle_is_retried()
         );
     };
+    (@check $h:expr; object_pages_prefix_and_copy) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_object_pages_prefix_and_copy, false, object_pages_prefix_and_copy()
+        );
+    };
+    (@check $h:expr; caller_client_token_is_idempotent) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_caller_client_token_is_idempotent, false,
+            caller_client_token_is_idempotent()
+        );
+    };
+    (@check $h:expr; delete_user_without_cleanup_conflicts) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_delete_user_without_cleanup_conflicts, false,
+            delete_user_without_cleanup_conflicts()
+        );
+    };
+    (@check $h:expr; server_errors_are_retried($action:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_server_errors_are_retried, false, server_errors_are_retried($action)
+        );
+    };
     (@check $h:expr; $($other:tt)*) => {
         compile_error!(concat!(
             "not a behaviour check (or not with these inputs): ",
@@ -239,6 +261,9 @@ macro_rules! suite {
                 balance_matches_estate($prepaid),
                 unusual_object_keys,
                 storage_throttle_is_retried,
+                object_pages_prefix_and_copy,
+                caller_client_token_is_idempotent,
+                delete_user_without_cleanup_conflicts,
             ],
         }
     };
@@ -1661,4 +1686,164 @@ pub async fn storage_throttle_is_retried(p: &dyn Provider, sim: &SimHandle) {
             .expect("delete");
     }
     st.delete_bucket(bucket).await.expect("delete bucket");
+}
+
+/// Object listing at page size 1 takes one request per object (the
+/// provider's `ListObjects*` action), listing by prefix, and a server-side
+/// copy.
+pub async fn object_pages_prefix_and_copy(p: &dyn Provider, sim: &SimHandle) {
+    let s = sim_scope(p, sim).await;
+    let st = p.storage().expect("storage");
+    let bucket = "mc-pages-bucket";
+    st.create_bucket(&multicloud::model::BucketSpec {
+        name: bucket.into(),
+        region: s.region.clone(),
+        storage_class: None,
+    })
+    .await
+    .expect("bucket");
+    for k in ["a/1", "a/2", "b", "c", "d"] {
+        st.put_object(
+            bucket,
+            k,
+            Bytes::from_static(b"x").into(),
+            &PutOptions::default(),
+        )
+        .await
+        .expect("put");
+    }
+    let lists = || {
+        sim.requests()
+            .filter(|e| e.action.starts_with("ListObjects"))
+            .len()
+    };
+    let before = lists();
+    let all: Vec<_> = st
+        .objects(&ListObjects {
+            bucket: bucket.into(),
+            page_size: Some(1),
+            ..ListObjects::default()
+        })
+        .try_collect()
+        .await
+        .expect("objects");
+    assert_eq!(all.len(), 5);
+    let pages = lists() - before;
+    assert!(
+        pages >= 5,
+        "page size 1 takes one request per object, saw {pages}"
+    );
+    let pre: Vec<_> = st
+        .objects(&ListObjects {
+            bucket: bucket.into(),
+            prefix: Some("a/".into()),
+            ..ListObjects::default()
+        })
+        .try_collect()
+        .await
+        .expect("prefix");
+    assert_eq!(pre.len(), 2);
+    let copied = st
+        .copy_object(bucket, "b", bucket, "b2")
+        .await
+        .expect("copy");
+    assert_eq!(copied.key, "b2");
+    let body = st
+        .get_object(bucket, "b2", &GetOptions::default())
+        .await
+        .expect("get copy")
+        .collect()
+        .await
+        .expect("body");
+    assert_eq!(&body[..], b"x");
+    for k in ["a/1", "a/2", "b", "c", "d", "b2"] {
+        st.delete_object(bucket, k).await.expect("delete");
+    }
+    st.delete_bucket(bucket).await.expect("delete bucket");
+}
+
+/// A caller's own client token makes a repeated create return the first
+/// instance.
+pub async fn caller_client_token_is_idempotent(p: &dyn Provider, sim: &SimHandle) {
+    let s = sim_scope(p, sim).await;
+    let spec = harness::launch_spec(sim, &s, Some("caller-token-1"));
+    let c = p.compute().expect("compute");
+    let a = c.create_instance(&spec).await.expect("first");
+    let b = c.create_instance(&spec).await.expect("second");
+    assert_eq!(a.id, b.id);
+}
+
+/// Deleting a user with an attached policy and no cleanup is a `Conflict`
+/// and leaves the user in place; after a detach it deletes, and deleting
+/// the missing user again is `Ok`.
+pub async fn delete_user_without_cleanup_conflicts(p: &dyn Provider, _sim: &SimHandle) {
+    let iam = p.iam().expect("iam");
+    let u = iam
+        .create_user(&NewUser {
+            name: "keep-me".into(),
+            ..NewUser::default()
+        })
+        .await
+        .expect("create");
+    let pol = iam
+        .policies(Some(PolicyKind::System))
+        .try_next()
+        .await
+        .expect("policies")
+        .expect("a policy");
+    let r = PolicyRef {
+        id: pol.id.clone(),
+        name: pol.name.clone(),
+        kind: pol.kind,
+    };
+    let who = Principal::User(u.name.clone());
+    iam.attach_policy(&who, &r).await.expect("attach");
+    let e = iam
+        .delete_user(&u.name, Default::default())
+        .await
+        .expect_err("conflict");
+    assert_eq!(e.kind(), ErrorKind::Conflict);
+    assert!(iam.user(&u.name).await.is_ok(), "user still there");
+    iam.detach_policy(&who, &r).await.expect("detach");
+    iam.delete_user(&u.name, Default::default())
+        .await
+        .expect("delete after detach");
+    iam.delete_user(&u.name, Default::default())
+        .await
+        .expect("missing user is Ok");
+    let users: Vec<_> = iam.users().try_collect().await.expect("users");
+    assert!(users.iter().all(|x| x.name != "keep-me"));
+}
+
+/// Server errors (5xx, or the cloud's `InternalError` answer) are retried
+/// for reads: instance listings (page size 2) under a 50% error rate on
+/// `action` still complete with the estate's count, and the sim did fail
+/// some requests.
+pub async fn server_errors_are_retried(p: &dyn Provider, sim: &SimHandle, action: &str) {
+    let s = sim_scope(p, sim).await;
+    sim.faults()
+        .add(FaultRule::new(p.kind().as_str(), action).error_rate(0.5));
+    for _ in 0..3 {
+        let n = p
+            .compute()
+            .expect("compute")
+            .instances(&ListInstances {
+                region: s.region.clone(),
+                page_size: Some(2),
+                ..ListInstances::default()
+            })
+            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+            .await
+            .expect("listing survives server errors");
+        assert_eq!(
+            n,
+            estate_instance_count(sim, &s.provider, &s.account, &s.region)
+        );
+    }
+    let errors = sim
+        .requests()
+        .filter(|e| e.fault == Some(FaultKind::ServerError))
+        .len();
+    sim.faults().clear();
+    assert!(errors > 0, "the sim never failed a request");
 }
