@@ -3,9 +3,11 @@
 //! HTTPS with its own CA, and the accounts file it prints sends
 //! `*.aliyuncs.com` to it (`transport.resolve`) and trusts the CA.
 //!
-//! Runs the shared behaviour suite (`tests/behaviour`) and the provider's
-//! own checks: idempotent creates under the lost-response fault, throttling,
-//! read-only, paging with page size 1, empty results.
+//! Runs the shared behaviour suite (`tests/behaviour`: among others
+//! idempotent creates under the lost-response fault, throttling, read-only,
+//! paging with page size 1, empty results, AssumeRole credentials) and the
+//! provider's own checks: the OSS V1 signature option, AssumeRole refresh,
+//! ClientTokens of the other creates, deleting a user in a group.
 #![cfg(feature = "alibaba")]
 
 mod behaviour;

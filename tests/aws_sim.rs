@@ -7,10 +7,12 @@
 //! and trusts the CA (`transport.ca_file`), which the AWS SDK clients honour
 //! through the provider's reqwest-based HTTP client.
 //!
-//! Runs the shared behaviour suite (`tests/behaviour`) and the provider's
-//! own checks: idempotent creates under the lost-response fault (the SDK
-//! resends the same ClientToken), throttling (`RequestLimitExceeded`),
-//! read-only, small pages, empty results.
+//! Runs the shared behaviour suite (`tests/behaviour`: among others
+//! idempotent creates under the lost-response fault (the SDK resends the
+//! same ClientToken), throttling (`RequestLimitExceeded`), read-only, empty
+//! results, AssumeRole credentials) and the provider's own checks: small
+//! pages in requests, real host names, the proxy and CA settings, slow
+//! answers, region-scoped faults.
 #![cfg(feature = "aws")]
 
 mod behaviour;

@@ -334,6 +334,25 @@ pub async fn sim_scope(p: &dyn Provider, sim: &SimHandle) -> Scope {
     Scope::new(p.kind().as_str(), a.id, region)
 }
 
+/// The provider's object storage, with a new bucket `name` in the
+/// provider's sim region (the scope is returned too).
+pub async fn storage_with_bucket<'a>(
+    p: &'a dyn Provider,
+    sim: &SimHandle,
+    name: &str,
+) -> (Scope, &'a dyn multicloud::Storage) {
+    let s = sim_scope(p, sim).await;
+    let st = p.storage().expect("storage");
+    st.create_bucket(&multicloud::model::BucketSpec {
+        name: name.into(),
+        region: s.region.clone(),
+        storage_class: None,
+    })
+    .await
+    .expect("bucket");
+    (s, st)
+}
+
 /// Logged requests of one provider's frontend.
 pub fn requests_of(sim: &SimHandle, provider: &str) -> Vec<LoggedRequest> {
     sim.requests()
@@ -1295,14 +1314,7 @@ pub async fn empty_results(p: &dyn Provider, sim: &SimHandle, missing_ip_id: &st
         .await
         .expect("public ips by a missing id");
     assert!(ips.is_empty());
-    let st = p.storage().expect("storage");
-    st.create_bucket(&multicloud::model::BucketSpec {
-        name: "mc-empty-bucket".into(),
-        region: s.region.clone(),
-        storage_class: None,
-    })
-    .await
-    .expect("bucket");
+    let (_, st) = storage_with_bucket(p, sim, "mc-empty-bucket").await;
     let objs: Vec<_> = st
         .objects(&ListObjects {
             bucket: "mc-empty-bucket".into(),
@@ -1574,16 +1586,8 @@ pub async fn balance_matches_estate(p: &dyn Provider, sim: &SimHandle, prepaid: 
 /// Keys with Unicode, spaces and reserved characters survive signing, the
 /// request path and listing (whole and by a Unicode prefix).
 pub async fn unusual_object_keys(p: &dyn Provider, sim: &SimHandle) {
-    let s = sim_scope(p, sim).await;
-    let st = p.storage().expect("storage");
     let bucket = "mc-keys-bucket";
-    st.create_bucket(&multicloud::model::BucketSpec {
-        name: bucket.into(),
-        region: s.region.clone(),
-        storage_class: None,
-    })
-    .await
-    .expect("bucket");
+    let (_, st) = storage_with_bucket(p, sim, bucket).await;
     let keys = [
         "腾讯云/文件 1.txt",
         "a+b=c&d?e#f.txt",
@@ -1644,16 +1648,8 @@ pub async fn unusual_object_keys(p: &dyn Provider, sim: &SimHandle) {
 /// `*Object` action, a burst of PUTs (mutating, but not processed when
 /// throttled) and GETs still succeeds, and the sim did throttle.
 pub async fn storage_throttle_is_retried(p: &dyn Provider, sim: &SimHandle) {
-    let s = sim_scope(p, sim).await;
-    let st = p.storage().expect("storage");
     let bucket = "mc-slow-bucket";
-    st.create_bucket(&multicloud::model::BucketSpec {
-        name: bucket.into(),
-        region: s.region.clone(),
-        storage_class: None,
-    })
-    .await
-    .expect("bucket");
+    let (_, st) = storage_with_bucket(p, sim, bucket).await;
     sim.requests().clear();
     sim.faults()
         .add(FaultRule::new(&format!("{}*", p.kind().as_str()), "*Object").rate_limit(5.0, 1));
@@ -1692,16 +1688,8 @@ pub async fn storage_throttle_is_retried(p: &dyn Provider, sim: &SimHandle) {
 /// provider's `ListObjects*` action), listing by prefix, and a server-side
 /// copy.
 pub async fn object_pages_prefix_and_copy(p: &dyn Provider, sim: &SimHandle) {
-    let s = sim_scope(p, sim).await;
-    let st = p.storage().expect("storage");
     let bucket = "mc-pages-bucket";
-    st.create_bucket(&multicloud::model::BucketSpec {
-        name: bucket.into(),
-        region: s.region.clone(),
-        storage_class: None,
-    })
-    .await
-    .expect("bucket");
+    let (_, st) = storage_with_bucket(p, sim, bucket).await;
     for k in ["a/1", "a/2", "b", "c", "d"] {
         st.put_object(
             bucket,
