@@ -23,7 +23,7 @@ use behaviour::harness::{self, Harness};
 use futures::TryStreamExt;
 use multicloud::ErrorKind;
 use multicloud::model::{ListInstances, ListObjects, ListVolumes, ProviderKind};
-use multicloud_sim::FaultRule;
+use multicloud_sim::{FaultRule, Scope};
 
 fn aws() -> Harness {
     Harness::new(ProviderKind::Aws)
@@ -268,20 +268,7 @@ async fn proxy_setting_carries_every_call() {
     a.transport.proxy = Some(format!("http://{proxy}"));
     let p = harness::connect(&a).await;
     let s = behaviour::sim_scope(&*p, &e.sim).await;
-    let n: Vec<_> = p
-        .compute()
-        .expect("compute")
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("instances through the proxy");
-    assert_eq!(
-        n.len(),
-        behaviour::estate_instance_count(&e.sim, &s.provider, &s.account, &s.region)
-    );
+    behaviour::listing_matches_estate(&*p, &e.sim, &s, None, "instances through the proxy").await;
     let seen = seen.lock().unwrap().clone();
     let want = format!("CONNECT ec2.{}.amazonaws.com:443 ", s.region);
     assert!(
@@ -372,16 +359,7 @@ async fn region_scoped_faults_stay_in_their_region() {
         .expect_err("every answer of the broken region fails");
     assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     assert_eq!(err.context().region.as_deref(), Some(broken.as_str()));
-    let n: Vec<_> = c
-        .instances(&ListInstances {
-            region: fine.clone(),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("the other region is unaffected");
-    assert_eq!(
-        n.len(),
-        behaviour::estate_instance_count(&e.sim, "aws", &a.id, &fine)
-    );
+    let fine = Scope::new("aws", &a.id, &fine);
+    behaviour::listing_matches_estate(&*p, &e.sim, &fine, None, "the other region is unaffected")
+        .await;
 }

@@ -422,20 +422,8 @@ async fn assume_role_credentials_sign_api_and_cos_calls() {
     assert!(principal.contains("assumed-role"), "{principal}");
     assert!(principal.ends_with("/e2e"), "{principal}");
     let s = scope(&*p, &env.sim).await;
-    let n = p
-        .compute()
-        .expect("compute")
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            ..ListInstances::default()
-        })
-        .try_fold(0usize, |n, _| async move { Ok(n + 1) })
-        .await
-        .expect("list with temporary credentials");
-    assert_eq!(
-        n,
-        behaviour::estate_instance_count(&env.sim, &s.provider, &s.account, &s.region)
-    );
+    behaviour::listing_matches_estate(&*p, &env.sim, &s, None, "list with temporary credentials")
+        .await;
     let tokens = env
         .sim
         .requests()
@@ -591,20 +579,7 @@ async fn regional_endpoints() {
     let p = connect(&account).await;
     let s = scope(&*p, &env.sim).await;
     env.sim.requests().clear();
-    let n: Vec<_> = p
-        .compute()
-        .expect("compute")
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("instances");
-    assert_eq!(
-        n.len(),
-        behaviour::estate_instance_count(&env.sim, &s.provider, &s.account, &s.region)
-    );
+    behaviour::listing_matches_estate(&*p, &env.sim, &s, None, "instances").await;
     let hosts: BTreeSet<String> = env
         .sim
         .requests()

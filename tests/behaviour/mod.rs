@@ -308,6 +308,35 @@ pub fn estate_instance_count(
         .unwrap_or(0)
 }
 
+/// Lists the scope's instances through the provider (at `page_size`) and
+/// asserts it finds exactly the estate's live instances; `what` names the
+/// listing in a failure. Returns the count.
+pub async fn listing_matches_estate(
+    p: &dyn Provider,
+    sim: &SimHandle,
+    s: &Scope,
+    page_size: Option<u32>,
+    what: &str,
+) -> usize {
+    let n = p
+        .compute()
+        .expect("compute")
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            page_size,
+            ..ListInstances::default()
+        })
+        .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+    assert_eq!(
+        n,
+        estate_instance_count(sim, &s.provider, &s.account, &s.region),
+        "{what}"
+    );
+    n
+}
+
 /// The sim account a provider acts as: the one whose id is the provider's
 /// account id, else the provider's first seeded account.
 pub async fn sim_account(p: &dyn Provider, sim: &SimHandle) -> AccountInfo {
@@ -1059,20 +1088,15 @@ pub async fn throttled_action_succeeds(p: &dyn Provider, sim: &SimHandle, action
     sim.requests().clear();
     sim.faults()
         .add(FaultRule::new(p.kind().as_str(), action).rate_limit(4.0, 1));
-    let c = p.compute().expect("compute");
     for _ in 0..4 {
-        let n = c
-            .instances(&ListInstances {
-                region: s.region.clone(),
-                ..ListInstances::default()
-            })
-            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
-            .await
-            .expect("throttled listing must succeed within the deadline");
-        assert_eq!(
-            n,
-            estate_instance_count(sim, &s.provider, &s.account, &s.region)
-        );
+        listing_matches_estate(
+            p,
+            sim,
+            &s,
+            None,
+            "throttled listing must succeed within the deadline",
+        )
+        .await;
     }
     let throttled = sim
         .requests()
@@ -1447,20 +1471,7 @@ pub async fn assume_role_credentials(
         "{who:?}"
     );
     let s = sim_scope(&*p, &env.sim).await;
-    let n: Vec<_> = p
-        .compute()
-        .expect("compute")
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("list with role keys");
-    assert_eq!(
-        n.len(),
-        estate_instance_count(&env.sim, &s.provider, &s.account, &s.region)
-    );
+    listing_matches_estate(&*p, &env.sim, &s, None, "list with role keys").await;
     let log = requests_of(&env.sim, kind);
     let assumes = log.iter().filter(|r| r.action == "AssumeRole").count();
     assert_eq!(assumes, 1, "temporary keys are cached");
@@ -1812,21 +1823,7 @@ pub async fn server_errors_are_retried(p: &dyn Provider, sim: &SimHandle, action
     sim.faults()
         .add(FaultRule::new(p.kind().as_str(), action).error_rate(0.5));
     for _ in 0..3 {
-        let n = p
-            .compute()
-            .expect("compute")
-            .instances(&ListInstances {
-                region: s.region.clone(),
-                page_size: Some(2),
-                ..ListInstances::default()
-            })
-            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
-            .await
-            .expect("listing survives server errors");
-        assert_eq!(
-            n,
-            estate_instance_count(sim, &s.provider, &s.account, &s.region)
-        );
+        listing_matches_estate(p, sim, &s, Some(2), "listing survives server errors").await;
     }
     let errors = sim
         .requests()
