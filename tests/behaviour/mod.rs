@@ -1281,86 +1281,64 @@ pub async fn throttled_volume_listing_succeeds(p: &dyn Provider, sim: &SimHandle
 /// 1 and at the default); the empty bucket is then deleted.
 pub async fn empty_results(p: &dyn Provider, sim: &SimHandle, missing_ip_id: &str) {
     let s = sim_scope(p, sim).await;
-    let c = p.compute().expect("compute");
-    let n: Vec<_> = c
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            page_size: Some(1),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("instances");
     assert_eq!(
-        n.len(),
-        estate_instance_count(sim, &s.provider, &s.account, &s.region)
+        listing_matches_estate(p, sim, &s, Some(1), "instances").await,
+        0
     );
-    assert!(n.is_empty());
+    let c = p.compute().expect("compute");
     let unused = BTreeMap::from([("no-such-tag".to_string(), "x".to_string())]);
-    let by_tag: Vec<_> = c
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            tags: unused.clone(),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("instances by an unused tag");
-    assert!(by_tag.is_empty());
-    let v: Vec<_> = c
-        .volumes(&ListVolumes {
-            region: s.region.clone(),
-            tags: unused.clone(),
-            ..ListVolumes::default()
-        })
-        .try_collect()
-        .await
-        .expect("volumes");
-    assert!(v.is_empty());
+    let region = s.region.clone();
+    let by_tag = ListInstances {
+        region: region.clone(),
+        tags: unused.clone(),
+        ..ListInstances::default()
+    };
+    assert_empty(c.instances(&by_tag), "instances by an unused tag").await;
+    let by_tag = ListVolumes {
+        region: region.clone(),
+        tags: unused.clone(),
+        ..ListVolumes::default()
+    };
+    assert_empty(c.volumes(&by_tag), "volumes").await;
     let net = p.network().expect("network");
-    let ips: Vec<_> = net
-        .public_ips(&ListNetwork {
-            region: s.region.clone(),
-            tags: unused.clone(),
-            ..ListNetwork::default()
-        })
-        .try_collect()
-        .await
-        .expect("public ips by an unused tag");
-    assert!(ips.is_empty());
-    let ips: Vec<_> = net
-        .public_ips(&ListNetwork {
-            region: s.region.clone(),
-            ids: vec![missing_ip_id.into()],
-            ..ListNetwork::default()
-        })
-        .try_collect()
-        .await
-        .expect("public ips by a missing id");
-    assert!(ips.is_empty());
-    let (_, st) = storage_with_bucket(p, sim, "mc-empty-bucket").await;
-    let objs: Vec<_> = st
-        .objects(&ListObjects {
-            bucket: "mc-empty-bucket".into(),
-            page_size: Some(1),
+    let by_tag = ListNetwork {
+        region: region.clone(),
+        tags: unused,
+        ..ListNetwork::default()
+    };
+    assert_empty(net.public_ips(&by_tag), "public ips by an unused tag").await;
+    let by_id = ListNetwork {
+        region,
+        ids: vec![missing_ip_id.into()],
+        ..ListNetwork::default()
+    };
+    assert_empty(net.public_ips(&by_id), "public ips by a missing id").await;
+    let bucket = "mc-empty-bucket";
+    let (_, st) = storage_with_bucket(p, sim, bucket).await;
+    for page_size in [Some(1), None] {
+        let q = ListObjects {
+            bucket: bucket.into(),
+            page_size,
             ..ListObjects::default()
-        })
-        .try_collect()
-        .await
-        .expect("objects");
-    assert!(objs.is_empty());
-    let objs: Vec<_> = st
-        .objects(&ListObjects {
-            bucket: "mc-empty-bucket".into(),
-            ..ListObjects::default()
-        })
-        .try_collect()
-        .await
-        .expect("objects at the default page size");
-    assert!(objs.is_empty());
-    st.delete_bucket("mc-empty-bucket")
+        };
+        assert_empty(
+            st.objects(&q),
+            &format!("objects at page size {page_size:?}"),
+        )
+        .await;
+    }
+    st.delete_bucket(bucket)
         .await
         .expect("delete the empty bucket");
+}
+
+/// Collects a listing and asserts it is empty (and not an error).
+pub async fn assert_empty<T: std::fmt::Debug>(stream: multicloud::ResultStream<'_, T>, what: &str) {
+    let items: Vec<T> = stream
+        .try_collect()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+    assert!(items.is_empty(), "{what}: {items:?}");
 }
 
 /// The account id is the sim account's; regions are the account's include
