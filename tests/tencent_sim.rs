@@ -11,9 +11,7 @@ use std::collections::BTreeSet;
 use behaviour::harness::{self, Env, Harness, connect};
 use chrono::Datelike;
 use futures::TryStreamExt;
-use multicloud::model::{
-    InstanceSpec, ListImages, ListInstances, ListNetwork, ListObjects, ListVolumes, ProviderKind,
-};
+use multicloud::model::{InstanceSpec, ListInstances, ListObjects, ProviderKind};
 use multicloud::{ErrorKind, Provider};
 use multicloud_sim::{FaultKind, FaultRule, Scope, SimHandle};
 
@@ -78,6 +76,23 @@ behaviour::suite! {
         iam_round_trip,
         throttled_action_succeeds("DescribeInstances"),
         read_only_sends_nothing_mutating,
+        all_answers_lost_then_same_token_returns_the_instance("RunInstances"),
+        lost_response_create_makes_exactly_one_instance("RunInstances"),
+        throttled_volume_listing_succeeds("DescribeDisks"),
+        empty_results("eip-00000000"),
+        regions_zones_and_account,
+        images_and_instance_types,
+        assume_role_credentials(
+            |account, role| format!("qcs::cam::uin/{account}:roleName/{role}"),
+            "x-tc-token"
+        ),
+        balance_matches_estate(true),
+        unusual_object_keys,
+        storage_throttle_is_retried,
+        object_pages_prefix_and_copy,
+        caller_client_token_is_idempotent,
+        delete_user_without_cleanup_conflicts,
+        server_errors_are_retried("DescribeInstances"),
     ],
 }
 
@@ -199,274 +214,6 @@ async fn lost_create_response_makes_exactly_one_instance() {
     let distinct: BTreeSet<_> = tokens.iter().collect();
     assert_eq!(distinct.len(), 4, "one token per create, reused on retry");
     assert!(runs.len() > 4, "lost responses were retried");
-    env.sim.shutdown().await;
-}
-
-/// A caller's own client token makes a repeated create return the first
-/// instance.
-#[tokio::test]
-async fn caller_client_token_is_idempotent() {
-    let env = start(25, 1).await;
-    let p = connect(&env.account).await;
-    let s = scope(&*p, &env.sim).await;
-    let (zone, image, ty) = env
-        .sim
-        .estate()
-        .with_region(&s, |r| {
-            let image = r
-                .images
-                .values()
-                .find(|i| i.owner == multicloud_sim::estate::ImageOwner::System)
-                .map(|i| i.id.clone())
-                .expect("image");
-            (r.zones[0].clone(), image, r.instance_types[0].id.clone())
-        })
-        .expect("region");
-    let spec = InstanceSpec {
-        region: s.region.clone(),
-        zone: Some(zone),
-        name: "tok".into(),
-        instance_type: ty,
-        image_id: image,
-        client_token: Some("caller-token-1".into()),
-        ..InstanceSpec::default()
-    };
-    let c = p.compute().expect("compute");
-    let a = c.create_instance(&spec).await.expect("first");
-    let b = c.create_instance(&spec).await.expect("second");
-    assert_eq!(a.id, b.id);
-    env.sim.shutdown().await;
-}
-
-/// Lists of an empty region (and filters matching nothing) are empty, not
-/// errors.
-#[tokio::test]
-async fn empty_results() {
-    let env = start(26, 0).await;
-    let p = connect(&env.account).await;
-    let s = scope(&*p, &env.sim).await;
-    let c = p.compute().expect("compute");
-    let n: Vec<_> = c
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            page_size: Some(1),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("instances");
-    assert_eq!(
-        n.len(),
-        behaviour::estate_instance_count(&env.sim, &s.provider, &s.account, &s.region)
-    );
-    let none: Vec<_> = c
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            tags: [("no-such-tag".to_string(), "x".to_string())].into(),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("instances by an unused tag");
-    assert!(none.is_empty());
-    let v: Vec<_> = c
-        .volumes(&ListVolumes {
-            region: s.region.clone(),
-            tags: [("no-such-tag".to_string(), "x".to_string())].into(),
-            ..ListVolumes::default()
-        })
-        .try_collect()
-        .await
-        .expect("volumes");
-    assert!(v.is_empty());
-    let net = p.network().expect("network");
-    let ips: Vec<_> = net
-        .public_ips(&ListNetwork {
-            region: s.region.clone(),
-            tags: [("no-such-tag".to_string(), "x".to_string())].into(),
-            ..ListNetwork::default()
-        })
-        .try_collect()
-        .await
-        .expect("ips");
-    assert!(ips.is_empty());
-    let st = p.storage().expect("storage");
-    st.create_bucket(&multicloud::model::BucketSpec {
-        name: "empty".into(),
-        region: s.region.clone(),
-        storage_class: None,
-    })
-    .await
-    .expect("bucket");
-    let objs: Vec<_> = st
-        .objects(&ListObjects {
-            bucket: "empty".into(),
-            ..ListObjects::default()
-        })
-        .try_collect()
-        .await
-        .expect("objects");
-    assert!(objs.is_empty());
-    st.delete_bucket("empty").await.expect("delete");
-    env.sim.shutdown().await;
-}
-
-/// Images by owner, instance types, and object listing with page size 1
-/// over several pages.
-#[tokio::test]
-async fn images_types_and_object_pages() {
-    let env = start(27, 1).await;
-    let p = connect(&env.account).await;
-    let s = scope(&*p, &env.sim).await;
-    let c = p.compute().expect("compute");
-    let public: Vec<_> = c
-        .images(&ListImages {
-            region: s.region.clone(),
-            owner: multicloud::model::ImageOwner::Public,
-            page_size: Some(1),
-            ..ListImages::default()
-        })
-        .try_collect()
-        .await
-        .expect("images");
-    let want = env
-        .sim
-        .estate()
-        .with_region(&s, |r| {
-            r.images
-                .values()
-                .filter(|i| i.owner == multicloud_sim::estate::ImageOwner::System)
-                .count()
-        })
-        .expect("estate");
-    assert_eq!(public.len(), want, "public images");
-    let types: Vec<_> = c
-        .instance_types(&s.region)
-        .try_collect()
-        .await
-        .expect("types");
-    let want = env
-        .sim
-        .estate()
-        .with_region(&s, |r| r.instance_types.len())
-        .expect("estate");
-    assert_eq!(types.len(), want);
-    assert!(types.iter().all(|t| t.vcpus > 0 && t.memory_mib > 0));
-    let st = p.storage().expect("storage");
-    st.create_bucket(&multicloud::model::BucketSpec {
-        name: "pages".into(),
-        region: s.region.clone(),
-        storage_class: None,
-    })
-    .await
-    .expect("bucket");
-    for k in ["a/1", "a/2", "b", "c", "d"] {
-        st.put_object(
-            "pages",
-            k,
-            bytes::Bytes::from_static(b"x").into(),
-            &Default::default(),
-        )
-        .await
-        .expect("put");
-    }
-    let before = env
-        .sim
-        .requests()
-        .filter(|e| e.action == "ListObjects")
-        .len();
-    let all: Vec<_> = st
-        .objects(&ListObjects {
-            bucket: "pages".into(),
-            page_size: Some(1),
-            ..ListObjects::default()
-        })
-        .try_collect()
-        .await
-        .expect("objects");
-    assert_eq!(all.len(), 5);
-    let pages = env
-        .sim
-        .requests()
-        .filter(|e| e.action == "ListObjects")
-        .len()
-        - before;
-    assert!(
-        pages >= 5,
-        "page size 1 takes one request per object, saw {pages}"
-    );
-    let pre: Vec<_> = st
-        .objects(&ListObjects {
-            bucket: "pages".into(),
-            prefix: Some("a/".into()),
-            ..ListObjects::default()
-        })
-        .try_collect()
-        .await
-        .expect("prefix");
-    assert_eq!(pre.len(), 2);
-    let copied = st
-        .copy_object("pages", "b", "pages", "b2")
-        .await
-        .expect("copy");
-    assert_eq!(copied.key, "b2");
-    let body = st
-        .get_object("pages", "b2", &Default::default())
-        .await
-        .expect("get copy")
-        .collect()
-        .await
-        .expect("body");
-    assert_eq!(&body[..], b"x");
-    for k in ["a/1", "a/2", "b", "c", "d", "b2"] {
-        st.delete_object("pages", k).await.expect("delete");
-    }
-    st.delete_bucket("pages").await.expect("delete bucket");
-    env.sim.shutdown().await;
-}
-
-/// Deleting a user with an attached policy and no cleanup is a Conflict
-/// and leaves the user in place.
-#[tokio::test]
-async fn delete_user_without_cleanup_conflicts() {
-    let env = start(28, 1).await;
-    let p = connect(&env.account).await;
-    let iam = p.iam().expect("iam");
-    let u = iam
-        .create_user(&multicloud::model::NewUser {
-            name: "keep-me".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("create");
-    let pol = iam
-        .policies(Some(multicloud::model::PolicyKind::System))
-        .try_next()
-        .await
-        .expect("policies")
-        .expect("a policy");
-    let r = multicloud::model::PolicyRef {
-        id: pol.id.clone(),
-        name: pol.name.clone(),
-        kind: pol.kind,
-    };
-    let who = multicloud::model::Principal::User(u.name.clone());
-    iam.attach_policy(&who, &r).await.expect("attach");
-    let e = iam
-        .delete_user(&u.name, Default::default())
-        .await
-        .expect_err("conflict");
-    assert_eq!(e.kind(), ErrorKind::Conflict);
-    assert!(iam.user(&u.name).await.is_ok(), "user still there");
-    iam.detach_policy(&who, &r).await.expect("detach");
-    iam.delete_user(&u.name, Default::default())
-        .await
-        .expect("delete after detach");
-    iam.delete_user(&u.name, Default::default())
-        .await
-        .expect("missing user is Ok");
-    let users: Vec<_> = iam.users().try_collect().await.expect("users");
-    assert!(users.iter().all(|x| x.name != "keep-me"));
     env.sim.shutdown().await;
 }
 
@@ -675,20 +422,8 @@ async fn assume_role_credentials_sign_api_and_cos_calls() {
     assert!(principal.contains("assumed-role"), "{principal}");
     assert!(principal.ends_with("/e2e"), "{principal}");
     let s = scope(&*p, &env.sim).await;
-    let n = p
-        .compute()
-        .expect("compute")
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            ..ListInstances::default()
-        })
-        .try_fold(0usize, |n, _| async move { Ok(n + 1) })
-        .await
-        .expect("list with temporary credentials");
-    assert_eq!(
-        n,
-        behaviour::estate_instance_count(&env.sim, &s.provider, &s.account, &s.region)
-    );
+    behaviour::listing_matches_estate(&*p, &env.sim, &s, None, "list with temporary credentials")
+        .await;
     let tokens = env
         .sim
         .requests()
@@ -787,43 +522,6 @@ async fn clock_skew_is_a_clear_error() {
     env.sim.shutdown().await;
 }
 
-/// `InternalError` answers (HTTP 200 with the error body) are retried for
-/// reads; a listing under a 50% error rate still completes.
-#[tokio::test]
-async fn server_errors_are_retried() {
-    let env = start(33, 4).await;
-    let p = connect(&env.account).await;
-    let s = scope(&*p, &env.sim).await;
-    env.sim
-        .faults()
-        .add(FaultRule::new("tencent", "DescribeInstances").error_rate(0.5));
-    for _ in 0..3 {
-        let n = p
-            .compute()
-            .expect("compute")
-            .instances(&ListInstances {
-                region: s.region.clone(),
-                page_size: Some(2),
-                ..ListInstances::default()
-            })
-            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
-            .await
-            .expect("listing survives server errors");
-        assert_eq!(
-            n,
-            behaviour::estate_instance_count(&env.sim, &s.provider, &s.account, &s.region)
-        );
-    }
-    let errors = env
-        .sim
-        .requests()
-        .filter(|e| e.fault == Some(FaultKind::ServerError))
-        .len();
-    env.sim.faults().clear();
-    assert!(errors > 0, "the sim never failed a request");
-    env.sim.shutdown().await;
-}
-
 /// When `DescribeRegions` keeps failing, `regions()` falls back to the
 /// static list, still filtered by the account's include globs.
 #[tokio::test]
@@ -881,20 +579,7 @@ async fn regional_endpoints() {
     let p = connect(&account).await;
     let s = scope(&*p, &env.sim).await;
     env.sim.requests().clear();
-    let n: Vec<_> = p
-        .compute()
-        .expect("compute")
-        .instances(&ListInstances {
-            region: s.region.clone(),
-            ..ListInstances::default()
-        })
-        .try_collect()
-        .await
-        .expect("instances");
-    assert_eq!(
-        n.len(),
-        behaviour::estate_instance_count(&env.sim, &s.provider, &s.account, &s.region)
-    );
+    behaviour::listing_matches_estate(&*p, &env.sim, &s, None, "instances").await;
     let hosts: BTreeSet<String> = env
         .sim
         .requests()
@@ -1005,130 +690,5 @@ async fn stop_options_reach_the_api() {
     assert_eq!(bodies[0]["StoppedMode"], "STOP_CHARGING");
     assert_eq!(bodies[1]["StopType"], "SOFT");
     assert_eq!(bodies[1]["StoppedMode"], "KEEP_CHARGING");
-    env.sim.shutdown().await;
-}
-
-/// Keys with Unicode, spaces and reserved characters survive signing, the
-/// path, listing (`encoding-type=url`) and presigning.
-#[tokio::test]
-async fn unusual_object_keys() {
-    use multicloud::model::{GetOptions, ObjectEntry};
-    let env = start(39, 1).await;
-    let p = connect(&env.account).await;
-    let s = scope(&*p, &env.sim).await;
-    let st = p.storage().expect("storage");
-    st.create_bucket(&multicloud::model::BucketSpec {
-        name: "keys".into(),
-        region: s.region.clone(),
-        storage_class: None,
-    })
-    .await
-    .expect("bucket");
-    let keys = [
-        "腾讯云/文件 1.txt",
-        "a+b=c&d?e#f.txt",
-        "dir/with space/x~y_z-.txt",
-        "percent%20literal",
-    ];
-    for (n, k) in keys.iter().enumerate() {
-        st.put_object(
-            "keys",
-            k,
-            bytes::Bytes::from(format!("body {n}")).into(),
-            &Default::default(),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("put {k}: {e}"));
-        let got = st
-            .get_object("keys", k, &GetOptions::default())
-            .await
-            .unwrap_or_else(|e| panic!("get {k}: {e}"))
-            .collect()
-            .await
-            .expect("body");
-        assert_eq!(got, bytes::Bytes::from(format!("body {n}")), "{k}");
-    }
-    let listed: BTreeSet<String> = st
-        .objects(&ListObjects {
-            bucket: "keys".into(),
-            ..ListObjects::default()
-        })
-        .try_collect::<Vec<_>>()
-        .await
-        .expect("list")
-        .into_iter()
-        .filter_map(|e| match e {
-            ObjectEntry::Object(o) => Some(o.key),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(listed, keys.iter().map(|k| k.to_string()).collect());
-    let pre: Vec<_> = st
-        .objects(&ListObjects {
-            bucket: "keys".into(),
-            prefix: Some("腾讯云/".into()),
-            ..ListObjects::default()
-        })
-        .try_collect()
-        .await
-        .expect("prefix");
-    assert_eq!(pre.len(), 1);
-    for k in keys {
-        st.delete_object("keys", k).await.expect("delete");
-    }
-    st.delete_bucket("keys").await.expect("delete bucket");
-    env.sim.shutdown().await;
-}
-
-/// COS `SlowDown` (HTTP 503) is a throttle: a burst of PUTs (mutating, but
-/// not processed when throttled) and GETs still succeeds.
-#[tokio::test]
-async fn cos_slow_down_is_retried() {
-    use multicloud::model::GetOptions;
-    let env = start(40, 1).await;
-    let p = connect(&env.account).await;
-    let s = scope(&*p, &env.sim).await;
-    let st = p.storage().expect("storage");
-    st.create_bucket(&multicloud::model::BucketSpec {
-        name: "slow".into(),
-        region: s.region.clone(),
-        storage_class: None,
-    })
-    .await
-    .expect("bucket");
-    env.sim.requests().clear();
-    env.sim
-        .faults()
-        .add(FaultRule::new("tencent*", "*Object").rate_limit(5.0, 1));
-    for n in 0..4 {
-        let k = format!("k{n}");
-        st.put_object(
-            "slow",
-            &k,
-            bytes::Bytes::from_static(b"v").into(),
-            &Default::default(),
-        )
-        .await
-        .expect("put under throttling");
-        st.get_object("slow", &k, &GetOptions::default())
-            .await
-            .expect("get under throttling")
-            .collect()
-            .await
-            .expect("body");
-    }
-    let throttled = env
-        .sim
-        .requests()
-        .filter(|e| e.fault == Some(FaultKind::Throttled))
-        .len();
-    env.sim.faults().clear();
-    assert!(throttled > 0, "the sim never throttled COS");
-    for n in 0..4 {
-        st.delete_object("slow", &format!("k{n}"))
-            .await
-            .expect("delete");
-    }
-    st.delete_bucket("slow").await.expect("delete bucket");
     env.sim.shutdown().await;
 }

@@ -13,7 +13,8 @@
 //! behaviour::list_every_page(&*p, &sim).await;
 //! ```
 //!
-//! Provider-specific inputs (the throttled action's name) are parameters.
+//! Provider-specific inputs (the throttled actions' names, the create action,
+//! an id that does not exist in the cloud's format) are parameters.
 //!
 //! [`harness`] starts a sim for one provider and connects to it; the
 //! [`suite!`] macro turns the checks into one `#[tokio::test]` each on that
@@ -52,6 +53,12 @@ pub mod harness;
 ///     network_rule: harness::ssh_rule("203.0.113.0/24", None),
 ///     bucket: "mc-behaviour-bucket",
 ///     throttled_action: "DescribeInstances",
+///     volume_list_action: "DescribeVolumes",
+///     create_action: "RunInstances",
+///     missing_public_ip: "eipalloc-00000000000000000",
+///     assumed_role_arn: |account, role| format!("arn:aws:iam::{account}:role/{role}"),
+///     security_token_header: "x-amz-security-token",
+///     prepaid_balance: false,
 /// }
 /// ```
 ///
@@ -118,6 +125,84 @@ macro_rules! suite {
             read_only_sends_nothing_mutating()
         );
     };
+    (@check $h:expr; all_answers_lost_then_same_token_returns_the_instance($action:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_all_answers_lost_then_same_token_returns_the_instance, false,
+            all_answers_lost_then_same_token_returns_the_instance($action)
+        );
+    };
+    (@check $h:expr; throttled_volume_listing_succeeds($action:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_throttled_volume_listing_succeeds, false,
+            throttled_volume_listing_succeeds($action)
+        );
+    };
+    // A region without instances.
+    (@check $h:expr; empty_results($missing_ip_id:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h.instances(0); behaviour_empty_results, false, empty_results($missing_ip_id)
+        );
+    };
+    (@check $h:expr; regions_zones_and_account) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_regions_zones_and_account, false, regions_zones_and_account()
+        );
+    };
+    (@check $h:expr; images_and_instance_types) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_images_and_instance_types, false, images_and_instance_types()
+        );
+    };
+    (@check $h:expr; assume_role_credentials($role_arn:expr, $token_header:expr)) => {
+        #[tokio::test]
+        async fn behaviour_assume_role_credentials() {
+            let env = $h.start().await;
+            $crate::behaviour::assume_role_credentials(&env, $role_arn, $token_header).await;
+            env.sim.shutdown().await;
+        }
+    };
+    // Starts its own sims (one per seed) from the harness.
+    (@check $h:expr; lost_response_create_makes_exactly_one_instance($action:expr)) => {
+        #[tokio::test]
+        async fn behaviour_lost_response_create_makes_exactly_one_instance() {
+            $crate::behaviour::lost_response_create_makes_exactly_one_instance($h, $action).await;
+        }
+    };
+    (@check $h:expr; balance_matches_estate($prepaid:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_balance_matches_estate, false, balance_matches_estate($prepaid)
+        );
+    };
+    (@check $h:expr; unusual_object_keys) => {
+        $crate::behaviour::suite!(@test $h; behaviour_unusual_object_keys, false, unusual_object_keys());
+    };
+    (@check $h:expr; storage_throttle_is_retried) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_storage_throttle_is_retried, false, storage_throttle_is_retried()
+        );
+    };
+    (@check $h:expr; object_pages_prefix_and_copy) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_object_pages_prefix_and_copy, false, object_pages_prefix_and_copy()
+        );
+    };
+    (@check $h:expr; caller_client_token_is_idempotent) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_caller_client_token_is_idempotent, false,
+            caller_client_token_is_idempotent()
+        );
+    };
+    (@check $h:expr; delete_user_without_cleanup_conflicts) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_delete_user_without_cleanup_conflicts, false,
+            delete_user_without_cleanup_conflicts()
+        );
+    };
+    (@check $h:expr; server_errors_are_retried($action:expr)) => {
+        $crate::behaviour::suite!(
+            @test $h; behaviour_server_errors_are_retried, false, server_errors_are_retried($action)
+        );
+    };
     (@check $h:expr; $($other:tt)*) => {
         compile_error!(concat!(
             "not a behaviour check (or not with these inputs): ",
@@ -143,7 +228,13 @@ macro_rules! suite {
         harness: $h:expr,
         network_rule: $rule:expr,
         bucket: $bucket:expr,
-        throttled_action: $action:expr $(,)?
+        throttled_action: $action:expr,
+        volume_list_action: $volumes:expr,
+        create_action: $create:expr,
+        missing_public_ip: $missing_ip:expr,
+        assumed_role_arn: $role_arn:expr,
+        security_token_header: $token_header:expr,
+        prepaid_balance: $prepaid:expr $(,)?
     ) => {
         $crate::behaviour::suite! {
             harness: $h,
@@ -160,6 +251,19 @@ macro_rules! suite {
                 iam_round_trip,
                 throttled_action_succeeds($action),
                 read_only_sends_nothing_mutating,
+                all_answers_lost_then_same_token_returns_the_instance($create),
+                lost_response_create_makes_exactly_one_instance($create),
+                throttled_volume_listing_succeeds($volumes),
+                empty_results($missing_ip),
+                regions_zones_and_account,
+                images_and_instance_types,
+                assume_role_credentials($role_arn, $token_header),
+                balance_matches_estate($prepaid),
+                unusual_object_keys,
+                storage_throttle_is_retried,
+                object_pages_prefix_and_copy,
+                caller_client_token_is_idempotent,
+                delete_user_without_cleanup_conflicts,
             ],
         }
     };
@@ -204,6 +308,35 @@ pub fn estate_instance_count(
         .unwrap_or(0)
 }
 
+/// Lists the scope's instances through the provider (at `page_size`) and
+/// asserts it finds exactly the estate's live instances; `what` names the
+/// listing in a failure. Returns the count.
+pub async fn listing_matches_estate(
+    p: &dyn Provider,
+    sim: &SimHandle,
+    s: &Scope,
+    page_size: Option<u32>,
+    what: &str,
+) -> usize {
+    let n = p
+        .compute()
+        .expect("compute")
+        .instances(&ListInstances {
+            region: s.region.clone(),
+            page_size,
+            ..ListInstances::default()
+        })
+        .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+    assert_eq!(
+        n,
+        estate_instance_count(sim, &s.provider, &s.account, &s.region),
+        "{what}"
+    );
+    n
+}
+
 /// The sim account a provider acts as: the one whose id is the provider's
 /// account id, else the provider's first seeded account.
 pub async fn sim_account(p: &dyn Provider, sim: &SimHandle) -> AccountInfo {
@@ -228,6 +361,25 @@ pub async fn sim_scope(p: &dyn Provider, sim: &SimHandle) -> Scope {
         .find(|r| a.regions.contains(r))
         .unwrap_or_else(|| panic!("no provider region among the sim's {:?}", a.regions));
     Scope::new(p.kind().as_str(), a.id, region)
+}
+
+/// The provider's object storage, with a new bucket `name` in the
+/// provider's sim region (the scope is returned too).
+pub async fn storage_with_bucket<'a>(
+    p: &'a dyn Provider,
+    sim: &SimHandle,
+    name: &str,
+) -> (Scope, &'a dyn multicloud::Storage) {
+    let s = sim_scope(p, sim).await;
+    let st = p.storage().expect("storage");
+    st.create_bucket(&multicloud::model::BucketSpec {
+        name: name.into(),
+        region: s.region.clone(),
+        storage_class: None,
+    })
+    .await
+    .expect("bucket");
+    (s, st)
 }
 
 /// Logged requests of one provider's frontend.
@@ -936,20 +1088,15 @@ pub async fn throttled_action_succeeds(p: &dyn Provider, sim: &SimHandle, action
     sim.requests().clear();
     sim.faults()
         .add(FaultRule::new(p.kind().as_str(), action).rate_limit(4.0, 1));
-    let c = p.compute().expect("compute");
     for _ in 0..4 {
-        let n = c
-            .instances(&ListInstances {
-                region: s.region.clone(),
-                ..ListInstances::default()
-            })
-            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
-            .await
-            .expect("throttled listing must succeed within the deadline");
-        assert_eq!(
-            n,
-            estate_instance_count(sim, &s.provider, &s.account, &s.region)
-        );
+        listing_matches_estate(
+            p,
+            sim,
+            &s,
+            None,
+            "throttled listing must succeed within the deadline",
+        )
+        .await;
     }
     let throttled = sim
         .requests()
@@ -1030,4 +1177,636 @@ pub async fn read_only_sends_nothing_mutating(read_only: &dyn Provider, sim: &Si
         .map(|e| e.action)
         .collect();
     assert!(mutating.is_empty(), "read-only provider sent {mutating:?}");
+}
+
+/// A parameter of a logged request, wherever the protocol puts it: the
+/// query string, a form-encoded body or a JSON body's top level.
+pub fn request_param(r: &LoggedRequest, name: &str) -> Option<String> {
+    if let Some((_, q)) = r.path.split_once('?') {
+        if let Some((_, v)) = url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name) {
+            return Some(v.into_owned());
+        }
+    }
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&r.body) {
+        return v.get(name).and_then(|x| x.as_str()).map(str::to_string);
+    }
+    url::form_urlencoded::parse(&r.body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Every answer of the instance create (`create_action`) lost: the create
+/// fails as retryable (or `Unavailable`) after at least two attempts, each
+/// carrying the caller's `ClientToken`, yet exactly one instance exists; a
+/// create with the same token afterwards returns that instance and makes no
+/// other.
+pub async fn all_answers_lost_then_same_token_returns_the_instance(
+    p: &dyn Provider,
+    sim: &SimHandle,
+    create_action: &str,
+) {
+    let s = sim_scope(p, sim).await;
+    sim.faults()
+        .add(FaultRule::new(p.kind().as_str(), create_action).lost_response_rate(1.0));
+    let before = estate_instance_count(sim, &s.provider, &s.account, &s.region);
+    let c = p.compute().expect("compute");
+    let spec = harness::launch_spec(sim, &s, Some("mc-test-token-0001"));
+    let err = c
+        .create_instance(&spec)
+        .await
+        .expect_err("every answer lost");
+    assert!(
+        err.is_retryable() || err.kind() == ErrorKind::Unavailable,
+        "{err}"
+    );
+    let sent = harness::lost_answers(sim, create_action);
+    assert!(sent >= 2, "the create was retried ({sent} attempts)");
+    let tokens: BTreeSet<Option<String>> = sim
+        .requests()
+        .filter(|r| r.action == create_action)
+        .iter()
+        .map(|r| request_param(r, "ClientToken"))
+        .collect();
+    assert_eq!(
+        tokens,
+        BTreeSet::from([Some("mc-test-token-0001".to_string())]),
+        "every attempt carried the caller's ClientToken"
+    );
+    assert_eq!(
+        estate_instance_count(sim, &s.provider, &s.account, &s.region),
+        before + 1,
+        "{sent} attempts with one token made one instance"
+    );
+    sim.faults().clear();
+    let i = c.create_instance(&spec).await.expect("same token");
+    assert_eq!(
+        estate_instance_count(sim, &s.provider, &s.account, &s.region),
+        before + 1
+    );
+    assert_eq!(i.name, "idem-vm");
+}
+
+/// With a sim rate limit on `action` (the provider's volume listing),
+/// three volume listings in a row succeed (retried through the cloud's
+/// throttle answers), none empty, and the sim did throttle.
+pub async fn throttled_volume_listing_succeeds(p: &dyn Provider, sim: &SimHandle, action: &str) {
+    let s = sim_scope(p, sim).await;
+    sim.faults()
+        .add(FaultRule::new(p.kind().as_str(), action).rate_limit(4.0, 1));
+    let c = p.compute().expect("compute");
+    for _ in 0..3 {
+        let v: Vec<_> = c
+            .volumes(&ListVolumes {
+                region: s.region.clone(),
+                ..ListVolumes::default()
+            })
+            .try_collect()
+            .await
+            .expect("throttled listing succeeds");
+        assert!(!v.is_empty());
+    }
+    let throttled = sim
+        .requests()
+        .filter(|r| r.fault == Some(FaultKind::Throttled))
+        .len();
+    sim.faults().clear();
+    assert!(throttled > 0, "the sim never throttled {action}");
+}
+
+/// Empty results are empty streams, not errors, for every list: in a region
+/// without instances (the suite starts this check's sim with none),
+/// instances at page size 1 and by an unused tag, volumes and public IPs by
+/// an unused tag, public IPs by an id that does not exist (`missing_ip_id`,
+/// in the cloud's id format), and the objects of a new bucket (at page size
+/// 1 and at the default); the empty bucket is then deleted.
+pub async fn empty_results(p: &dyn Provider, sim: &SimHandle, missing_ip_id: &str) {
+    let s = sim_scope(p, sim).await;
+    assert_eq!(
+        listing_matches_estate(p, sim, &s, Some(1), "instances").await,
+        0
+    );
+    let c = p.compute().expect("compute");
+    let unused = BTreeMap::from([("no-such-tag".to_string(), "x".to_string())]);
+    let region = s.region.clone();
+    let by_tag = ListInstances {
+        region: region.clone(),
+        tags: unused.clone(),
+        ..ListInstances::default()
+    };
+    assert_empty(c.instances(&by_tag), "instances by an unused tag").await;
+    let by_tag = ListVolumes {
+        region: region.clone(),
+        tags: unused.clone(),
+        ..ListVolumes::default()
+    };
+    assert_empty(c.volumes(&by_tag), "volumes").await;
+    let net = p.network().expect("network");
+    let by_tag = ListNetwork {
+        region: region.clone(),
+        tags: unused,
+        ..ListNetwork::default()
+    };
+    assert_empty(net.public_ips(&by_tag), "public ips by an unused tag").await;
+    let by_id = ListNetwork {
+        region,
+        ids: vec![missing_ip_id.into()],
+        ..ListNetwork::default()
+    };
+    assert_empty(net.public_ips(&by_id), "public ips by a missing id").await;
+    let bucket = "mc-empty-bucket";
+    let (_, st) = storage_with_bucket(p, sim, bucket).await;
+    for page_size in [Some(1), None] {
+        let q = ListObjects {
+            bucket: bucket.into(),
+            page_size,
+            ..ListObjects::default()
+        };
+        assert_empty(
+            st.objects(&q),
+            &format!("objects at page size {page_size:?}"),
+        )
+        .await;
+    }
+    st.delete_bucket(bucket)
+        .await
+        .expect("delete the empty bucket");
+}
+
+/// Collects a listing and asserts it is empty (and not an error).
+pub async fn assert_empty<T: std::fmt::Debug>(stream: multicloud::ResultStream<'_, T>, what: &str) {
+    let items: Vec<T> = stream
+        .try_collect()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+    assert!(items.is_empty(), "{what}: {items:?}");
+}
+
+/// The account id is the sim account's; regions are the account's include
+/// list (filtered from the cloud's region listing); the first region's
+/// zones are the estate's.
+pub async fn regions_zones_and_account(p: &dyn Provider, sim: &SimHandle) {
+    let a = sim_account(p, sim).await;
+    assert_eq!(p.account().await.expect("account").id, a.id);
+    let regions: Vec<String> = p
+        .regions()
+        .await
+        .expect("regions")
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let mut want = a.regions.clone();
+    want.sort();
+    let mut got = regions.clone();
+    got.sort();
+    assert_eq!(got, want, "the account's include list filters the regions");
+    let zones = p.zones(&regions[0]).await.expect("zones");
+    let sim_zones = sim
+        .estate()
+        .with_region(&Scope::new(p.kind().as_str(), &a.id, &regions[0]), |r| {
+            r.zones.clone()
+        })
+        .expect("estate");
+    assert_eq!(zones.len(), sim_zones.len());
+    assert!(zones.iter().all(|z| z.region == regions[0]), "{zones:?}");
+}
+
+/// Instance types and public images list through their pagers (images at
+/// page size 1): the estate's types, each with CPUs and memory, and its
+/// system images.
+pub async fn images_and_instance_types(p: &dyn Provider, sim: &SimHandle) {
+    let s = sim_scope(p, sim).await;
+    let c = p.compute().expect("compute");
+    let types: Vec<_> = c
+        .instance_types(&s.region)
+        .try_collect()
+        .await
+        .expect("types");
+    let want = sim
+        .estate()
+        .with_region(&s, |r| r.instance_types.len())
+        .expect("estate");
+    assert_eq!(types.len(), want);
+    assert!(types.iter().all(|t| t.vcpus > 0 && t.memory_mib > 0));
+    let imgs: Vec<_> = c
+        .images(&multicloud::model::ListImages {
+            region: s.region.clone(),
+            owner: multicloud::model::ImageOwner::Public,
+            page_size: Some(1),
+            ..Default::default()
+        })
+        .try_collect()
+        .await
+        .expect("images");
+    let want = sim
+        .estate()
+        .with_region(&s, |r| {
+            r.images
+                .values()
+                .filter(|i| i.owner == ImageOwner::System)
+                .count()
+        })
+        .expect("estate");
+    assert_eq!(imgs.len(), want, "public images");
+}
+
+/// `credentials.source = "assume_role"` (session `mc-test`, the role ARN
+/// `role_arn(account id, role name)` in the cloud's format): the provider
+/// acts as the assumed role (its principal names the session), STS
+/// AssumeRole is called once (the temporary keys are cached), and every
+/// later request of the provider's frontend carries the security token in
+/// the `token_header` header.
+pub async fn assume_role_credentials(
+    env: &harness::Env,
+    role_arn: impl Fn(&str, &str) -> String,
+    token_header: &str,
+) {
+    let kind = env.account.provider.as_str();
+    let a = env.sim.accounts(kind).remove(0);
+    let role = env
+        .sim
+        .estate()
+        .iam(kind, &a.id, |i| {
+            i.roles.values().next().map(|r| r.name.clone())
+        })
+        .expect("estate")
+        .expect("a role");
+    let mut acct = env.account.clone();
+    let base = acct.credentials.clone();
+    acct.credentials = multicloud::config::CredentialConfig {
+        source: multicloud::config::CredentialSourceKind::AssumeRole,
+        role_arn: Some(role_arn(&a.id, &role)),
+        role_session_name: Some("mc-test".into()),
+        base: Some(Box::new(base)),
+        ..Default::default()
+    };
+    let p = harness::connect(&acct).await;
+    let who = p.account().await.expect("account");
+    assert_eq!(who.id, a.id);
+    assert!(
+        who.principal
+            .as_deref()
+            .is_some_and(|arn| arn.contains(":assumed-role/") && arn.ends_with("/mc-test")),
+        "{who:?}"
+    );
+    let s = sim_scope(&*p, &env.sim).await;
+    listing_matches_estate(&*p, &env.sim, &s, None, "list with role keys").await;
+    let log = requests_of(&env.sim, kind);
+    let assumes = log.iter().filter(|r| r.action == "AssumeRole").count();
+    assert_eq!(assumes, 1, "temporary keys are cached");
+    let later: Vec<_> = log.iter().filter(|r| r.action != "AssumeRole").collect();
+    assert!(!later.is_empty());
+    for r in later {
+        let token = r
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(token_header));
+        assert!(token.is_some(), "{} signed without the STS token", r.action);
+    }
+}
+
+/// An instance create's answer is lost (the sim applies `create_action` and
+/// drops the connection); the retry carries the same `ClientToken`, so
+/// exactly one instance exists afterwards and the create returns it. The
+/// sim's faults are seeded: sims of the harness `h` with seeds 1..=40 (one
+/// region of two instances, the sim's own timings, half the answers lost)
+/// are tried until one loses an answer and the create still succeeds; every
+/// run must keep the one-instance, one-token rule.
+pub async fn lost_response_create_makes_exactly_one_instance(
+    h: harness::Harness,
+    create_action: &str,
+) {
+    let mut proven = false;
+    for seed in 1..=40u64 {
+        let e = h
+            .clone()
+            .seed(seed)
+            .regions(1)
+            .instances(2)
+            .fault(FaultRule::new(h.kind.as_str(), create_action).lost_response_rate(0.5))
+            .sim_timings()
+            .start()
+            .await;
+        let sim = &e.sim;
+        let p = e.connect(false).await;
+        let s = sim_scope(&*p, sim).await;
+        let before = estate_instance_count(sim, &s.provider, &s.account, &s.region);
+        let c = p.compute().expect("compute");
+        let r = c
+            .create_instance(&harness::launch_spec(sim, &s, None))
+            .await;
+        let lost = harness::lost_answers(sim, create_action);
+        let runs = sim.requests().filter(|r| r.action == create_action);
+        let tokens: BTreeSet<Option<String>> = runs
+            .iter()
+            .map(|r| request_param(r, "ClientToken"))
+            .collect();
+        assert_eq!(
+            tokens.len(),
+            usize::from(!runs.is_empty()),
+            "seed {seed}: one ClientToken over {} attempts: {tokens:?}",
+            runs.len()
+        );
+        assert!(
+            !tokens.contains(&None),
+            "seed {seed}: an attempt without a ClientToken"
+        );
+        let after = estate_instance_count(sim, &s.provider, &s.account, &s.region);
+        assert_eq!(
+            after,
+            before + usize::from(!runs.is_empty()),
+            "seed {seed}: {} {create_action} ({lost} lost) made {} instances",
+            runs.len(),
+            after - before
+        );
+        if let Ok(i) = r {
+            let tagged: Vec<_> = c
+                .instances(&ListInstances {
+                    region: s.region.clone(),
+                    tags: BTreeMap::from([("suite".to_string(), "idempotency".to_string())]),
+                    ..ListInstances::default()
+                })
+                .try_collect()
+                .await
+                .expect("list");
+            assert_eq!(tagged.len(), 1, "seed {seed}");
+            assert_eq!(tagged[0].id, i.id, "seed {seed}");
+            if lost >= 1 {
+                proven = true;
+                e.sim.shutdown().await;
+                break;
+            }
+        }
+        e.sim.shutdown().await;
+    }
+    assert!(
+        proven,
+        "no seed gave a lost {create_action} answer followed by a successful retry"
+    );
+}
+
+/// The account balance: with a prepaid balance (`prepaid`), the estate's
+/// available cash (to the cent) in its currency, and its credit line if
+/// the cloud reports one; without, `Ok(None)` and no request sent for it.
+pub async fn balance_matches_estate(p: &dyn Provider, sim: &SimHandle, prepaid: bool) {
+    let a = sim_account(p, sim).await;
+    let kind = p.kind().as_str();
+    let billing = p.billing().expect("billing");
+    sim.requests().clear();
+    let got = billing.balance().await.expect("balance");
+    if !prepaid {
+        assert!(got.is_none(), "{got:?}");
+        let sent: Vec<_> = requests_of(sim, kind)
+            .into_iter()
+            .map(|r| r.action)
+            .collect();
+        assert!(sent.is_empty(), "no balance to ask for, yet sent {sent:?}");
+        return;
+    }
+    let want = sim.estate().balance(kind, &a.id).expect("estate balance");
+    let b = got.expect("a prepaid balance");
+    assert_eq!(b.provider, p.kind());
+    assert_eq!(b.currency, want.currency);
+    assert_eq!(b.available, want.available.round_dp(2));
+    if let Some(credit) = b.credit {
+        assert_eq!(credit, want.credit.round_dp(2));
+    }
+}
+
+/// Keys with Unicode, spaces and reserved characters survive signing, the
+/// request path and listing (whole and by a Unicode prefix).
+pub async fn unusual_object_keys(p: &dyn Provider, sim: &SimHandle) {
+    let bucket = "mc-keys-bucket";
+    let (_, st) = storage_with_bucket(p, sim, bucket).await;
+    let keys = [
+        "腾讯云/文件 1.txt",
+        "a+b=c&d?e#f.txt",
+        "dir/with space/x~y_z-.txt",
+        "percent%20literal",
+    ];
+    for (n, k) in keys.iter().enumerate() {
+        st.put_object(
+            bucket,
+            k,
+            Bytes::from(format!("body {n}")).into(),
+            &PutOptions::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("put {k}: {e}"));
+        let got = st
+            .get_object(bucket, k, &GetOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("get {k}: {e}"))
+            .collect()
+            .await
+            .expect("body");
+        assert_eq!(got, Bytes::from(format!("body {n}")), "{k}");
+    }
+    let listed: BTreeSet<String> = st
+        .objects(&ListObjects {
+            bucket: bucket.into(),
+            ..ListObjects::default()
+        })
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("list")
+        .into_iter()
+        .filter_map(|e| match e {
+            ObjectEntry::Object(o) => Some(o.key),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(listed, keys.iter().map(|k| k.to_string()).collect());
+    let pre: Vec<_> = st
+        .objects(&ListObjects {
+            bucket: bucket.into(),
+            prefix: Some("腾讯云/".into()),
+            ..ListObjects::default()
+        })
+        .try_collect()
+        .await
+        .expect("prefix");
+    assert_eq!(pre.len(), 1);
+    for k in keys {
+        st.delete_object(bucket, k).await.expect("delete");
+    }
+    st.delete_bucket(bucket).await.expect("delete bucket");
+}
+
+/// The object store's throttle answer (S3 and OSS `SlowDown`, COS
+/// `SlowDown` with HTTP 503) is retried: under a sim rate limit on every
+/// `*Object` action, a burst of PUTs (mutating, but not processed when
+/// throttled) and GETs still succeeds, and the sim did throttle.
+pub async fn storage_throttle_is_retried(p: &dyn Provider, sim: &SimHandle) {
+    let bucket = "mc-slow-bucket";
+    let (_, st) = storage_with_bucket(p, sim, bucket).await;
+    sim.requests().clear();
+    sim.faults()
+        .add(FaultRule::new(&format!("{}*", p.kind().as_str()), "*Object").rate_limit(5.0, 1));
+    for n in 0..4 {
+        let k = format!("k{n}");
+        st.put_object(
+            bucket,
+            &k,
+            Bytes::from_static(b"v").into(),
+            &PutOptions::default(),
+        )
+        .await
+        .expect("put under throttling");
+        st.get_object(bucket, &k, &GetOptions::default())
+            .await
+            .expect("get under throttling")
+            .collect()
+            .await
+            .expect("body");
+    }
+    let throttled = sim
+        .requests()
+        .filter(|e| e.fault == Some(FaultKind::Throttled))
+        .len();
+    sim.faults().clear();
+    assert!(throttled > 0, "the sim never throttled the object store");
+    for n in 0..4 {
+        st.delete_object(bucket, &format!("k{n}"))
+            .await
+            .expect("delete");
+    }
+    st.delete_bucket(bucket).await.expect("delete bucket");
+}
+
+/// Object listing at page size 1 takes one request per object (the
+/// provider's `ListObjects*` action), listing by prefix, and a server-side
+/// copy.
+pub async fn object_pages_prefix_and_copy(p: &dyn Provider, sim: &SimHandle) {
+    let bucket = "mc-pages-bucket";
+    let (_, st) = storage_with_bucket(p, sim, bucket).await;
+    for k in ["a/1", "a/2", "b", "c", "d"] {
+        st.put_object(
+            bucket,
+            k,
+            Bytes::from_static(b"x").into(),
+            &PutOptions::default(),
+        )
+        .await
+        .expect("put");
+    }
+    let lists = || {
+        sim.requests()
+            .filter(|e| e.action.starts_with("ListObjects"))
+            .len()
+    };
+    let before = lists();
+    let all: Vec<_> = st
+        .objects(&ListObjects {
+            bucket: bucket.into(),
+            page_size: Some(1),
+            ..ListObjects::default()
+        })
+        .try_collect()
+        .await
+        .expect("objects");
+    assert_eq!(all.len(), 5);
+    let pages = lists() - before;
+    assert!(
+        pages >= 5,
+        "page size 1 takes one request per object, saw {pages}"
+    );
+    let pre: Vec<_> = st
+        .objects(&ListObjects {
+            bucket: bucket.into(),
+            prefix: Some("a/".into()),
+            ..ListObjects::default()
+        })
+        .try_collect()
+        .await
+        .expect("prefix");
+    assert_eq!(pre.len(), 2);
+    let copied = st
+        .copy_object(bucket, "b", bucket, "b2")
+        .await
+        .expect("copy");
+    assert_eq!(copied.key, "b2");
+    let body = st
+        .get_object(bucket, "b2", &GetOptions::default())
+        .await
+        .expect("get copy")
+        .collect()
+        .await
+        .expect("body");
+    assert_eq!(&body[..], b"x");
+    for k in ["a/1", "a/2", "b", "c", "d", "b2"] {
+        st.delete_object(bucket, k).await.expect("delete");
+    }
+    st.delete_bucket(bucket).await.expect("delete bucket");
+}
+
+/// A caller's own client token makes a repeated create return the first
+/// instance.
+pub async fn caller_client_token_is_idempotent(p: &dyn Provider, sim: &SimHandle) {
+    let s = sim_scope(p, sim).await;
+    let spec = harness::launch_spec(sim, &s, Some("caller-token-1"));
+    let c = p.compute().expect("compute");
+    let a = c.create_instance(&spec).await.expect("first");
+    let b = c.create_instance(&spec).await.expect("second");
+    assert_eq!(a.id, b.id);
+}
+
+/// Deleting a user with an attached policy and no cleanup is a `Conflict`
+/// and leaves the user in place; after a detach it deletes, and deleting
+/// the missing user again is `Ok`.
+pub async fn delete_user_without_cleanup_conflicts(p: &dyn Provider, _sim: &SimHandle) {
+    let iam = p.iam().expect("iam");
+    let u = iam
+        .create_user(&NewUser {
+            name: "keep-me".into(),
+            ..NewUser::default()
+        })
+        .await
+        .expect("create");
+    let pol = iam
+        .policies(Some(PolicyKind::System))
+        .try_next()
+        .await
+        .expect("policies")
+        .expect("a policy");
+    let r = PolicyRef {
+        id: pol.id.clone(),
+        name: pol.name.clone(),
+        kind: pol.kind,
+    };
+    let who = Principal::User(u.name.clone());
+    iam.attach_policy(&who, &r).await.expect("attach");
+    let e = iam
+        .delete_user(&u.name, Default::default())
+        .await
+        .expect_err("conflict");
+    assert_eq!(e.kind(), ErrorKind::Conflict);
+    assert!(iam.user(&u.name).await.is_ok(), "user still there");
+    iam.detach_policy(&who, &r).await.expect("detach");
+    iam.delete_user(&u.name, Default::default())
+        .await
+        .expect("delete after detach");
+    iam.delete_user(&u.name, Default::default())
+        .await
+        .expect("missing user is Ok");
+    let users: Vec<_> = iam.users().try_collect().await.expect("users");
+    assert!(users.iter().all(|x| x.name != "keep-me"));
+}
+
+/// Server errors (5xx, or the cloud's `InternalError` answer) are retried
+/// for reads: instance listings (page size 2) under a 50% error rate on
+/// `action` still complete with the estate's count, and the sim did fail
+/// some requests.
+pub async fn server_errors_are_retried(p: &dyn Provider, sim: &SimHandle, action: &str) {
+    let s = sim_scope(p, sim).await;
+    sim.faults()
+        .add(FaultRule::new(p.kind().as_str(), action).error_rate(0.5));
+    for _ in 0..3 {
+        listing_matches_estate(p, sim, &s, Some(2), "listing survives server errors").await;
+    }
+    let errors = sim
+        .requests()
+        .filter(|e| e.fault == Some(FaultKind::ServerError))
+        .len();
+    sim.faults().clear();
+    assert!(errors > 0, "the sim never failed a request");
 }
