@@ -36,7 +36,7 @@ behaviour::suite! {
     prepaid_balance: true,
 }
 
-// Not in the whole suite: AWS leaves it out (see tests/aws_sim.rs).
+// Listed on its own in each provider file (see tests/aws_sim.rs).
 behaviour::suite! {
     harness: alibaba(),
     checks: [server_errors_are_retried("DescribeInstances")],

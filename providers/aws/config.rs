@@ -292,14 +292,16 @@ fn unsupported_settings(account: &AccountConfig) -> Result<()> {
     }
 }
 
-/// `transport.max_attempts` into the SDK's standard retry mode (3 attempts
-/// by default, exponential backoff with jitter, a retry quota).
+/// `transport.max_attempts` into the SDK's standard retry mode (exponential
+/// backoff with jitter, a retry quota). Unset, it is the shared transport's
+/// default ([`DEFAULT_MAX_ATTEMPTS`](crate::transport::settings::DEFAULT_MAX_ATTEMPTS),
+/// 5), not the SDK's 3, so that every provider retries alike (DESIGN §6).
 pub fn retry_config(account: &AccountConfig) -> RetryConfig {
-    let mut r = RetryConfig::standard();
-    if let Some(n) = account.transport.max_attempts {
-        r = r.with_max_attempts(n.max(1));
-    }
-    r
+    let n = account
+        .transport
+        .max_attempts
+        .unwrap_or(crate::transport::settings::DEFAULT_MAX_ATTEMPTS);
+    RetryConfig::standard().with_max_attempts(n.max(1))
 }
 
 /// Connect and read timeouts per attempt, and `deadline_ms` as the
@@ -484,6 +486,16 @@ mod tests {
         assert!(fallback_regions("cn-northwest-1").contains(&"cn-north-1"));
         assert!(fallback_regions("us-east-1").contains(&"eu-west-1"));
         assert!(fallback_regions("us-gov-east-1").contains(&"us-gov-west-1"));
+    }
+
+    #[test]
+    fn unset_max_attempts_is_the_transport_default() {
+        let a = account();
+        assert_eq!(a.transport.max_attempts, None);
+        assert_eq!(
+            retry_config(&a).max_attempts(),
+            crate::transport::settings::DEFAULT_MAX_ATTEMPTS
+        );
     }
 
     #[test]
