@@ -266,15 +266,37 @@ fn ram_list_users() {
     );
 }
 
+/// The one group of a group-listing fixture, and the listing's next marker.
+fn only_group(name: &str) -> (multicloud::model::Group, Option<String>) {
+    let r: iam::ListGroupsResponse = json(name);
+    let mut groups = r.to_groups();
+    assert_eq!(groups.len(), 1, "{name}");
+    (groups.remove(0), r.page.next_page())
+}
+
 #[test]
 fn ram_list_groups() {
-    let r: iam::ListGroupsResponse = json("ram_list_groups.json");
-    let g = r.to_groups();
-    assert_eq!(g.len(), 1);
-    assert_eq!(g[0].name, "Dev-Team");
-    assert_eq!(g[0].id, "740317625433843****");
-    assert_eq!(g[0].description.as_deref(), Some("Development team"));
-    assert_eq!(r.page.next_page().as_deref(), Some("EXAMPLE"));
+    let (g, next) = only_group("ram_list_groups.json");
+    assert_eq!(
+        (g.name.as_str(), g.id.as_str()),
+        ("Dev-Team", "740317625433843****")
+    );
+    assert_eq!(g.description.as_deref(), Some("Development team"));
+    assert_eq!(next.as_deref(), Some("EXAMPLE"));
+}
+
+#[test]
+fn ram_list_groups_for_user() {
+    let (g, next) = only_group("ram_list_groups_for_user.json");
+    assert_eq!(
+        (g.name.as_str(), g.id.as_str()),
+        ("Test-Team", "740317625433843****")
+    );
+    assert_eq!(g.description.as_deref(), Some("Test team"));
+    // `JoinDate` is when the user joined, not when the group was made.
+    assert_eq!(g.created_at, None);
+    // The operation answers in one page.
+    assert_eq!(next, None);
 }
 
 #[test]
@@ -356,6 +378,49 @@ fn bss_query_account_balance() {
     assert_eq!(b.credit, Some(Decimal::ZERO));
     assert_eq!(b.currency, "CNY");
     assert_eq!(b.as_of, now);
+}
+
+#[test]
+fn bss_describe_instance_bill() {
+    let r: billing::DescribeInstanceBillResponse = json("bss_describe_instance_bill.json");
+    billing::check_success(&r.envelope, 200).unwrap();
+    assert_eq!(r.next_page().as_deref(), Some("CAESEgoQCg4KCm"));
+    let data = r.data.as_ref().unwrap();
+    assert_eq!(data.billing_cycle.as_deref(), Some("2020-03"));
+    assert_eq!((data.max_results, data.total_count), (Some(20), Some(20)));
+
+    let lines = r.to_cost_lines();
+    assert_eq!(lines.len(), 1);
+    let line = &lines[0];
+    // A daily line (BillingDate is set) covers its one day.
+    let day = chrono::NaiveDate::from_ymd_opt(2020, 3, 20).unwrap();
+    assert_eq!(
+        (line.period_start, line.period_end),
+        (day, day.succ_opt().unwrap())
+    );
+    // The owner of the resource, not the paying account (122), owns the line.
+    assert_eq!(line.account_id.as_deref(), Some("123"));
+    assert_eq!(line.service_code, "rds");
+    // The published example pads the product name with a tab.
+    assert_eq!(line.service_category.as_deref(), Some("云数据库RDS"));
+    assert_eq!(line.resource_id.as_deref(), Some("i-dadada"));
+    assert_eq!(line.region.as_deref(), Some("杭州"));
+    assert_eq!(line.charge_type, ChargeType::PostPaid);
+    assert_eq!(line.list_amount, Decimal::new(1, 1));
+    assert_eq!(line.payable_amount, Decimal::new(1, 1));
+    assert_eq!(line.discount, Decimal::ZERO);
+    assert_eq!(line.currency, "CNY");
+    assert_eq!(line.usage_quantity, Some(Decimal::new(100, 0)));
+    assert_eq!(line.usage_unit.as_deref(), Some("GB"));
+    let tags: Vec<(&str, &str)> = line
+        .tags
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        tags,
+        [("testKey", "testValue"), ("testKey1", "testValues1")]
+    );
 }
 
 #[test]

@@ -233,6 +233,16 @@ pub fn parse_bill_tags(s: &str) -> Tags {
     out
 }
 
+/// A text field without surrounding whitespace, `None` when nothing is
+/// left (the bill service pads some names with a tab).
+fn trimmed(field: &Option<String>) -> Option<String> {
+    field
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
 fn month_start(cycle: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(&format!("{}-01", cycle.trim()), "%Y-%m-%d").ok()
 }
@@ -277,18 +287,15 @@ impl DescribeInstanceBillResponse {
                 };
                 Some(CostLine {
                     provider: ProviderKind::Alibaba,
-                    account_id: i
-                        .owner_id
-                        .clone()
-                        .or_else(|| i.bill_account_id.clone())
-                        .or_else(|| d.account_id.clone())
-                        .filter(|s| !s.is_empty()),
+                    account_id: trimmed(&i.owner_id)
+                        .or_else(|| trimmed(&i.bill_account_id))
+                        .or_else(|| trimmed(&d.account_id)),
                     period_start: start,
                     period_end: end,
-                    service_code: i.product_code.clone().unwrap_or_default(),
-                    service_category: i.product_name.clone().filter(|s| !s.is_empty()),
-                    resource_id: i.instance_id.clone().filter(|s| !s.is_empty()),
-                    region: i.region.clone().filter(|s| !s.is_empty()),
+                    service_code: trimmed(&i.product_code).unwrap_or_default(),
+                    service_category: trimmed(&i.product_name),
+                    resource_id: trimmed(&i.instance_id),
+                    region: trimmed(&i.region),
                     charge_type: match i.subscription_type.as_deref() {
                         Some("Subscription") => ChargeType::PrePaid,
                         Some("PayAsYouGo") => ChargeType::PostPaid,
@@ -297,9 +304,9 @@ impl DescribeInstanceBillResponse {
                     list_amount: list,
                     discount,
                     payable_amount: payable,
-                    currency: i.currency.clone().unwrap_or_else(|| "CNY".to_string()),
+                    currency: trimmed(&i.currency).unwrap_or_else(|| "CNY".to_string()),
                     usage_quantity: i.usage,
-                    usage_unit: i.usage_unit.clone().filter(|s| !s.is_empty()),
+                    usage_unit: trimmed(&i.usage_unit),
                     tags: i.tag.as_deref().map(parse_bill_tags).unwrap_or_default(),
                 })
             })
