@@ -5,11 +5,11 @@
 #![cfg(feature = "aws")]
 
 use futures::{StreamExt, TryStreamExt};
-use multicloud::config::{AccountConfig, CredentialConfig, CredentialSourceKind};
-use multicloud::credentials::Secret;
+use multicloud::config::AccountConfig;
 use multicloud::model::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+
+mod aws_support;
+use aws_support::{Answer, Received};
 
 /// A local HTTP server: a request whose head or body contains a route's
 /// needle gets that route's body (200, XML); anything else gets a 400.
@@ -17,91 +17,27 @@ async fn serve(routes: Vec<(&'static str, String)>) -> String {
     serve_recording(routes).await.0
 }
 
-/// Every request (head and body) a [`serve_recording`] server received.
-type Seen = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
-
 /// [`serve`], also keeping every request.
-async fn serve_recording(routes: Vec<(&'static str, String)>) -> (String, Seen) {
-    let seen: Seen = Default::default();
-    let keep = seen.clone();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let routes = routes.clone();
-            let keep = keep.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut tmp = [0u8; 8192];
-                let head_end = loop {
-                    let n = sock.read(&mut tmp).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&tmp[..n]);
-                    if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break p + 4;
-                    }
-                };
-                let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
-                let len: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(0);
-                while buf.len() < head_end + len {
-                    let n = sock.read(&mut tmp).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    buf.extend_from_slice(&tmp[..n]);
-                }
-                let req = String::from_utf8_lossy(&buf).to_string();
-                keep.lock().unwrap().push(req.clone());
-                let (status, body) = match routes.iter().find(|(n, _)| req.contains(n)) {
-                    Some((_, b)) => (200, b.clone()),
-                    None => (400, format!("unrouted request: {req}")),
-                };
-                let resp = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: text/xml\r\n\
-                     content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(resp.as_bytes()).await;
-                let _ = sock.shutdown().await;
-            });
-        }
-    });
-    (format!("http://{addr}"), seen)
+async fn serve_recording(routes: Vec<(&'static str, String)>) -> (String, Received) {
+    aws_support::serve(
+        move |req| match routes.iter().find(|(n, _)| req.contains(n)) {
+            Some((_, body)) => Answer {
+                status: 200,
+                content_type: "text/xml",
+                body: body.clone(),
+            },
+            None => Answer {
+                status: 400,
+                content_type: "text/xml",
+                body: format!("unrouted request: {req}"),
+            },
+        },
+    )
+    .await
 }
 
 fn account(url: &str) -> AccountConfig {
-    let mut a = AccountConfig {
-        name: "fixtures".into(),
-        provider: ProviderKind::Aws,
-        credentials: CredentialConfig {
-            source: CredentialSourceKind::Static,
-            access_key_id: Some("AKIDEXAMPLE".into()),
-            secret_access_key: Some(Secret::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")),
-            ..Default::default()
-        },
-        regions: Default::default(),
-        read_only: true,
-        endpoints: Default::default(),
-        transport: Default::default(),
-        options: Default::default(),
-    };
-    for s in ["ec2", "s3", "iam", "sts", "ce"] {
-        a.endpoints.services.insert(s.into(), url.into());
-    }
-    a.endpoints.allow_http = true;
-    a.options.insert("region".into(), "us-east-1".into());
-    a.transport.max_attempts = Some(1);
-    a.transport.deadline_ms = Some(10_000);
-    a
+    aws_support::account("fixtures", url, true)
 }
 
 /// A provider whose endpoints answer `action` (matched in the request) with
@@ -117,7 +53,7 @@ async fn provider_for(
 async fn provider_recording(
     action: &'static str,
     file: &str,
-) -> (std::sync::Arc<dyn multicloud::Provider>, Seen) {
+) -> (std::sync::Arc<dyn multicloud::Provider>, Received) {
     let (url, seen) = serve_recording(vec![(action, fixture(file))]).await;
     (
         multicloud::Cloud::connect(&account(&url)).await.unwrap(),
@@ -588,7 +524,7 @@ async fn fixture_describe_volumes_sdk_example_empty_next_token_ends() {
         .await
         .unwrap();
     assert_eq!(v.len(), 1, "{v:?}");
-    assert_eq!(seen.lock().unwrap().len(), 1, "one request");
+    assert_eq!(seen.count(), 1, "one request");
     let a = &v[0];
     assert_eq!(a.id, "vol-049df61146c4d7901");
     assert_eq!(a.size_gib, 8);
@@ -780,7 +716,7 @@ async fn fixture_list_objects_v2_sdk_example_pages_on() {
     );
     // the next page is asked for with the example's token
     let _ = s.try_next().await;
-    let reqs = seen.lock().unwrap();
+    let reqs = seen.raw();
     assert!(
         reqs.iter().any(|r| r.contains(
             "continuation-token=1w41l63U0xa8q7smH50vCxyTQqdxo69O3EmK28Bi5PcROI4wI%2FEyIJg%3D%3D"

@@ -12,10 +12,12 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
-use multicloud::config::{AccountConfig, CredentialConfig, CredentialSourceKind};
+use multicloud::config::AccountConfig;
 use multicloud::credentials::Secret;
 use multicloud::model::*;
 use multicloud::{ErrorKind, Provider};
+
+mod aws_support;
 
 fn moto_url() -> Option<String> {
     match std::env::var("MULTICLOUD_MOTO_URL") {
@@ -33,28 +35,14 @@ fn moto_url() -> Option<String> {
     }
 }
 
+/// An account on moto: its `testing` keys, the given region, two attempts.
 fn account(url: &str, region: &str, read_only: bool) -> AccountConfig {
-    let mut a = AccountConfig {
-        name: format!("moto-{region}"),
-        provider: ProviderKind::Aws,
-        credentials: CredentialConfig {
-            source: CredentialSourceKind::Static,
-            access_key_id: Some("testing".into()),
-            secret_access_key: Some(Secret::new("testing")),
-            ..Default::default()
-        },
-        regions: Default::default(),
-        read_only,
-        endpoints: Default::default(),
-        transport: Default::default(),
-        options: Default::default(),
-    };
-    for s in ["ec2", "s3", "iam", "sts", "ce"] {
-        a.endpoints.services.insert(s.into(), url.into());
-    }
-    a.endpoints.allow_http = true;
+    let mut a = aws_support::account(&format!("moto-{region}"), url, read_only);
+    a.credentials.access_key_id = Some("testing".into());
+    a.credentials.secret_access_key = Some(Secret::new("testing"));
     a.options.insert("region".into(), region.into());
     a.transport.max_attempts = Some(2);
+    a.transport.deadline_ms = None;
     a
 }
 

@@ -4,117 +4,27 @@
 //! parsed by the SDK into our normalized model.
 #![cfg(feature = "aws")]
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use futures::TryStreamExt;
 use multicloud::ErrorKind;
-use multicloud::config::{AccountConfig, CredentialConfig, CredentialSourceKind};
-use multicloud::credentials::Secret;
+use multicloud::config::AccountConfig;
 use multicloud::model::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+
+mod aws_support;
+use aws_support::{Answer, Received};
 
 /// A one-answer HTTP server on 127.0.0.1: every request gets `status`,
-/// `content_type` and `body`. Returns its URL and a request counter.
-async fn serve(
-    status: u16,
-    content_type: &'static str,
-    body: String,
-) -> (String, Arc<AtomicUsize>) {
-    let (url, hits, _) = serve_recording(status, content_type, body).await;
-    (url, hits)
-}
-
-/// [`serve`], also keeping every request body.
-async fn serve_recording(
-    status: u16,
-    content_type: &'static str,
-    body: String,
-) -> (String, Arc<AtomicUsize>, Arc<std::sync::Mutex<Vec<String>>>) {
-    let bodies = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = bodies.clone();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counter = hits.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let body = body.clone();
-            let counter = counter.clone();
-            let seen = seen.clone();
-            tokio::spawn(async move {
-                // Read the head, then as many body bytes as Content-Length says.
-                let mut buf = Vec::new();
-                let mut tmp = [0u8; 8192];
-                let head_end = loop {
-                    let n = sock.read(&mut tmp).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&tmp[..n]);
-                    if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break p + 4;
-                    }
-                };
-                let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
-                let len: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(0);
-                while buf.len() < head_end + len {
-                    let n = sock.read(&mut tmp).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    buf.extend_from_slice(&tmp[..n]);
-                }
-                counter.fetch_add(1, Ordering::SeqCst);
-                let end = buf.len().min(head_end + len);
-                seen.lock()
-                    .unwrap()
-                    .push(String::from_utf8_lossy(&buf[head_end..end]).to_string());
-                let resp = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\n\
-                     content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(resp.as_bytes()).await;
-                let _ = sock.shutdown().await;
-            });
-        }
-    });
-    (format!("http://{addr}"), hits, bodies)
+/// `content_type` and `body`. Returns its URL and what it receives.
+async fn serve(status: u16, content_type: &'static str, body: String) -> (String, Received) {
+    aws_support::serve(move |_| Answer {
+        status,
+        content_type,
+        body: body.clone(),
+    })
+    .await
 }
 
 fn account(url: &str, read_only: bool) -> AccountConfig {
-    let mut a = AccountConfig {
-        name: "offline".into(),
-        provider: ProviderKind::Aws,
-        credentials: CredentialConfig {
-            source: CredentialSourceKind::Static,
-            access_key_id: Some("AKIDEXAMPLE".into()),
-            secret_access_key: Some(Secret::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")),
-            ..Default::default()
-        },
-        regions: Default::default(),
-        read_only,
-        endpoints: Default::default(),
-        transport: Default::default(),
-        options: Default::default(),
-    };
-    for s in ["ec2", "s3", "iam", "sts", "ce"] {
-        a.endpoints.services.insert(s.into(), url.into());
-    }
-    a.endpoints.allow_http = true;
-    a.options.insert("region".into(), "us-east-1".into());
-    a.transport.max_attempts = Some(1);
-    a.transport.deadline_ms = Some(10_000);
-    a
+    aws_support::account("offline", url, read_only)
 }
 
 #[tokio::test]
@@ -251,12 +161,12 @@ async fn read_only_refuses_every_mutation_before_sending() {
         assert_eq!(e.attempts(), 0, "{what}");
         assert!(e.message().contains("read-only"), "{what}: {e}");
     }
-    assert_eq!(hits.load(Ordering::SeqCst), 0, "nothing was sent");
+    assert_eq!(hits.count(), 0, "nothing was sent");
 
     // reads still go out (and here meet the 500)
     let e = p.zones(r).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
-    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert_eq!(hits.count(), 1);
 }
 
 /// The EC2 error response shape from the EC2 API reference ("Error codes
@@ -307,7 +217,7 @@ async fn sdk_errors_carry_code_status_request_id_and_action() {
             !e.to_string().contains("wJalrXUtnFEMI"),
             "no secret in errors"
         );
-        assert_eq!(hits.load(Ordering::SeqCst), 1, "max_attempts = 1");
+        assert_eq!(hits.count(), 1, "max_attempts = 1");
         assert_eq!(e.attempts(), 1);
     }
     // terminate of a missing instance is Ok
@@ -330,7 +240,7 @@ async fn retries_follow_max_attempts() {
     let p = multicloud::Cloud::connect(&a).await.unwrap();
     let e = p.zones("us-east-1").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Throttled);
-    assert_eq!(hits.load(Ordering::SeqCst), 3);
+    assert_eq!(hits.count(), 3);
     assert_eq!(e.attempts(), 3, "{e}");
     assert!(e.to_string().ends_with("after 3 attempts"), "{e}");
 }
@@ -414,8 +324,7 @@ async fn fixture_get_cost_and_usage() {
 /// The ClientToken of a create is sent, and is the same on every retry.
 #[tokio::test]
 async fn client_token_is_sent_and_kept_across_retries() {
-    let (url, hits, bodies) =
-        serve_recording(503, "text/xml", ec2_error("RequestLimitExceeded")).await;
+    let (url, hits) = serve(503, "text/xml", ec2_error("RequestLimitExceeded")).await;
     let mut a = account(&url, false);
     a.transport.max_attempts = Some(3);
     let p = multicloud::Cloud::connect(&a).await.unwrap();
@@ -433,10 +342,9 @@ async fn client_token_is_sent_and_kept_across_retries() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Throttled);
-    assert_eq!(hits.load(Ordering::SeqCst), 3);
-    let tokens: Vec<String> = bodies
-        .lock()
-        .unwrap()
+    assert_eq!(hits.count(), 3);
+    let tokens: Vec<String> = hits
+        .bodies()
         .iter()
         .map(|b| {
             b.split('&')
@@ -450,21 +358,19 @@ async fn client_token_is_sent_and_kept_across_retries() {
     assert!(tokens.iter().all(|t| *t == tokens[0]), "{tokens:?}");
 
     // a caller's token is sent as given
-    bodies.lock().unwrap().clear();
+    hits.clear();
     let spec = InstanceSpec {
         client_token: Some("my-token-1".into()),
         ..spec
     };
     let _ = p.compute().unwrap().create_instance(&spec).await;
     assert!(
-        bodies
-            .lock()
-            .unwrap()
+        hits.bodies()
             .iter()
             .all(|b| b.contains("ClientToken=my-token-1"))
     );
     // and so is a volume's
-    bodies.lock().unwrap().clear();
+    hits.clear();
     let v = VolumeSpec {
         region: "us-east-1".into(),
         zone: Some("us-east-1a".into()),
@@ -473,7 +379,7 @@ async fn client_token_is_sent_and_kept_across_retries() {
         ..Default::default()
     };
     let _ = p.compute().unwrap().create_volume(&v).await;
-    let b = bodies.lock().unwrap();
+    let b = hits.bodies();
     assert_eq!(b.len(), 3);
     assert!(
         b.iter().all(|b| b.contains("ClientToken=vol-token-1")),
@@ -509,15 +415,7 @@ async fn list_buckets_takes_regions_from_the_list() {
         Some("2024-01-02T03:04:05+00:00")
     );
     assert_eq!((b[1].name.as_str(), b[1].region.as_deref()), ("beta", None));
-    assert_eq!(
-        hits.load(Ordering::SeqCst),
-        1,
-        "one ListBuckets, no per-bucket call"
-    );
+    assert_eq!(hits.count(), 1, "one ListBuckets, no per-bucket call");
     assert_eq!(s.bucket_location("alpha").await.unwrap(), "eu-west-3");
-    assert_eq!(
-        hits.load(Ordering::SeqCst),
-        1,
-        "location came from the list"
-    );
+    assert_eq!(hits.count(), 1, "location came from the list");
 }
