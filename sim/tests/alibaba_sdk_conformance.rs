@@ -6,23 +6,15 @@
 //! skipped, except under `CI`, where it fails.
 #![cfg(feature = "alibaba")]
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use multicloud_sim::Sim;
 use multicloud_sim::estate::Timings;
 
+mod sdk_runner;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_python_sdks_talk_to_the_sim() {
-    let python = match std::env::var("MULTICLOUD_PYTHON") {
-        Ok(p) if !p.is_empty() => p,
-        _ => {
-            if std::env::var_os("CI").is_some() {
-                panic!("MULTICLOUD_PYTHON is not set (required under CI)");
-            }
-            eprintln!("skipping: MULTICLOUD_PYTHON is not set");
-            return;
-        }
+    let Some(python) = sdk_runner::python_or_skip("requirements-alibaba-sdk.txt") else {
+        return;
     };
     let sim = Sim::builder()
         .seed(7)
@@ -37,31 +29,21 @@ async fn official_python_sdks_talk_to_the_sim() {
         .await
         .unwrap();
     let acct = sim.accounts("alibaba").into_iter().next().unwrap();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("tests/conformance/alibaba_sdk_sim.py");
-    let rpc = sim.frontend_addr("alibaba").unwrap();
-    let oss = sim.frontend_addr("alibaba-oss").unwrap();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .arg(script)
-            .env("SIM_ALIBABA_RPC", rpc.to_string())
-            .env("SIM_ALIBABA_OSS", oss.to_string())
-            .env("SIM_ALIBABA_AK", &acct.access_key_id)
-            .env("SIM_ALIBABA_SK", acct.secret_access_key.expose())
-            .env("SIM_ALIBABA_REGION", &acct.regions[0])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
-    eprintln!("{stderr}");
-    assert!(
-        out.status.success(),
-        "SDK conformance failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("checks passed"), "{stdout}");
+    let env = vec![
+        (
+            "SIM_ALIBABA_RPC",
+            sim.frontend_addr("alibaba").unwrap().to_string(),
+        ),
+        (
+            "SIM_ALIBABA_OSS",
+            sim.frontend_addr("alibaba-oss").unwrap().to_string(),
+        ),
+        ("SIM_ALIBABA_AK", acct.access_key_id.clone()),
+        (
+            "SIM_ALIBABA_SK",
+            acct.secret_access_key.expose().to_string(),
+        ),
+        ("SIM_ALIBABA_REGION", acct.regions[0].clone()),
+    ];
+    sdk_runner::run_script(python, "alibaba_sdk_sim.py", env, &[]).await;
 }
