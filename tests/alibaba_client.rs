@@ -9,15 +9,18 @@ mod transport_support;
 
 use futures::TryStreamExt;
 use multicloud::alibaba::AlibabaProvider;
+use multicloud::alibaba::client::AlibabaClient;
+use multicloud::alibaba::config::AssumeRoleSpec;
 use multicloud::alibaba::config::Endpoints;
-use multicloud::alibaba::creds::EcsRamRoleProvider;
+use multicloud::alibaba::creds::{AssumeRoleProvider, EcsRamRoleProvider};
 use multicloud::alibaba::sign::Credentials;
 use multicloud::config::EndpointConfig;
 use multicloud::credentials::CredentialProvider;
 use multicloud::model::{InstanceSpec, ListInstances};
 use multicloud::{Compute, ErrorKind, Provider, Storage};
 use std::collections::BTreeMap;
-use transport_support::{Canned, Server, base, canned};
+use std::sync::Arc;
+use transport_support::{Canned, Server, base, canned, tls_acceptor};
 
 fn json(status: u16, body: &str) -> Canned {
     Canned {
@@ -369,4 +372,57 @@ async fn dry_run_probe_tells_empty_from_forbidden() {
         query_param(&server.requests()[0].target, "DryRun").as_deref(),
         Some("true")
     );
+}
+
+/// AssumeRole goes to `sts.{sts_region}.aliyuncs.com` when the role names an
+/// STS region, to the global `sts.aliyuncs.com` otherwise (real default
+/// hosts over TLS, resolved to the scripted server).
+#[tokio::test]
+async fn assume_role_uses_the_sts_region_endpoint() {
+    let (acceptor, ca_pem) = tls_acceptor(&["sts.aliyuncs.com", "sts.cn-shanghai.aliyuncs.com"]);
+    let server = Server::start_with_tls(
+        |_| {
+            json(
+                200,
+                r#"{"RequestId":"r","Credentials":{"AccessKeyId":"STS.x","AccessKeySecret":"s2","SecurityToken":"t2","Expiration":"2099-01-01T00:00:00Z"}}"#,
+            )
+        },
+        Some(acceptor),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, ca_pem).unwrap();
+    let transport = base()
+        .ca_file(&ca)
+        .resolve("*.aliyuncs.com", server.addr.to_string())
+        .build()
+        .unwrap();
+    let base_creds = multicloud::credentials::Credentials::new("LTAIbase", "base-secret");
+    let client = AlibabaClient::new(
+        transport,
+        Arc::new(multicloud::credentials::StaticCredentials::new(base_creds)),
+        Endpoints::default(),
+        "cn-hangzhou",
+    );
+    let role = |sts_region: Option<&str>| AssumeRoleSpec {
+        role_arn: "acs:ram::123:role/r".into(),
+        session_name: "s".into(),
+        duration_secs: None,
+        external_id: None,
+        sts_region: sts_region.map(String::from),
+    };
+    let regional = AssumeRoleProvider::new(client.clone(), role(Some("cn-shanghai")));
+    assert_eq!(regional.credentials().await.unwrap().access_key_id, "STS.x");
+    let global = AssumeRoleProvider::new(client, role(None));
+    assert_eq!(global.credentials().await.unwrap().access_key_id, "STS.x");
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].header("x-acs-action"), Some("AssumeRole"));
+    assert_eq!(seen[0].header("host"), Some("sts.cn-shanghai.aliyuncs.com"));
+    assert_eq!(
+        seen[0].header("x-sni"),
+        Some("sts.cn-shanghai.aliyuncs.com")
+    );
+    assert_eq!(seen[1].header("host"), Some("sts.aliyuncs.com"));
 }
