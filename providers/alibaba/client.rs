@@ -102,6 +102,9 @@ pub fn classify(code: &str, http_status: u16) -> ErrorKind {
         | "DeleteConflict.User.AccessKey"
         | "DeleteConflict.User.Group"
         | "DeleteConflict.User.Policy"
+        // Deletion protection is on: the resource's setting, not the
+        // request, stands in the way (ReleaseEipAddress, DeleteVpc, ...).
+        | "InvalidOperation.DeletionProtection"
         | "IncorrectStatus" => return Conflict,
         // Not found (OSS).
         "NoSuchBucket"
@@ -189,13 +192,17 @@ pub fn classify(code: &str, http_status: u16) -> ErrorKind {
         || c.starts_with("DependencyViolation")
         || c.starts_with("DeleteConflict")
         || c.starts_with("OperationConflict")
+        || c.starts_with("TaskConflict")
         || c.starts_with("InvalidStatus")
         || c.ends_with(".InUse")
         || c.ends_with(".InProgress")
     {
         return Conflict;
     }
-    if c.starts_with("Unsupported") || c.ends_with(".NotSupported") || c.starts_with("NotSupported")
+    if c.starts_with("Unsupported")
+        || c.starts_with("OperationUnsupported")
+        || c.ends_with(".NotSupported")
+        || c.starts_with("NotSupported")
     {
         return Unsupported;
     }
@@ -911,6 +918,15 @@ mod tests {
         ("OperationConflict", 400, Conflict),
         ("TaskConflict", 400, Conflict),
         ("BucketNotEmpty", 409, Conflict),
+        // ReleaseEipAddress's documented codes.
+        (
+            "TaskConflict.AssociateGlobalAccelerationInstance",
+            400,
+            Conflict,
+        ),
+        ("InvalidOperation.DeletionProtection", 400, Conflict),
+        ("IncorrectEipStatus", 400, Conflict),
+        ("Forbbiden", 400, PermissionDenied),
         // Already exists.
         ("EntityAlreadyExists.User", 409, AlreadyExists),
         ("EntityAlreadyExists.Group", 409, AlreadyExists),
@@ -967,6 +983,7 @@ mod tests {
         ("UnsupportedOperation", 400, Unsupported),
         ("Unsupported.IoOptimized", 400, Unsupported),
         ("OperationDenied.NotSupported", 403, Unsupported),
+        ("OperationUnsupported.ServiceManaged", 400, Unsupported),
         // Unknown codes fall back to the status.
         ("SomethingNew", 400, InvalidArgument),
         ("SomethingNew", 401, Unauthenticated),
