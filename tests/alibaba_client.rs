@@ -9,15 +9,18 @@ mod transport_support;
 
 use futures::TryStreamExt;
 use multicloud::alibaba::AlibabaProvider;
+use multicloud::alibaba::client::AlibabaClient;
+use multicloud::alibaba::config::AssumeRoleSpec;
 use multicloud::alibaba::config::Endpoints;
-use multicloud::alibaba::creds::EcsRamRoleProvider;
+use multicloud::alibaba::creds::{AssumeRoleProvider, EcsRamRoleProvider};
 use multicloud::alibaba::sign::Credentials;
 use multicloud::config::EndpointConfig;
 use multicloud::credentials::CredentialProvider;
 use multicloud::model::{InstanceSpec, ListInstances};
-use multicloud::{Compute, ErrorKind, Provider, Storage};
+use multicloud::{Compute, ErrorKind, Network, Provider, Storage};
 use std::collections::BTreeMap;
-use transport_support::{Canned, Server, base, canned};
+use std::sync::Arc;
+use transport_support::{Canned, Server, base, canned, tls_acceptor};
 
 fn json(status: u16, body: &str) -> Canned {
     Canned {
@@ -369,4 +372,211 @@ async fn dry_run_probe_tells_empty_from_forbidden() {
         query_param(&server.requests()[0].target, "DryRun").as_deref(),
         Some("true")
     );
+}
+
+/// AssumeRole goes to `sts.{sts_region}.aliyuncs.com` when the role names an
+/// STS region, to the global `sts.aliyuncs.com` otherwise (real default
+/// hosts over TLS, resolved to the scripted server).
+#[tokio::test]
+async fn assume_role_uses_the_sts_region_endpoint() {
+    let (acceptor, ca_pem) = tls_acceptor(&["sts.aliyuncs.com", "sts.cn-shanghai.aliyuncs.com"]);
+    let server = Server::start_with_tls(
+        |_| {
+            json(
+                200,
+                r#"{"RequestId":"r","Credentials":{"AccessKeyId":"STS.x","AccessKeySecret":"s2","SecurityToken":"t2","Expiration":"2099-01-01T00:00:00Z"}}"#,
+            )
+        },
+        Some(acceptor),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, ca_pem).unwrap();
+    let transport = base()
+        .ca_file(&ca)
+        .resolve("*.aliyuncs.com", server.addr.to_string())
+        .build()
+        .unwrap();
+    let base_creds = multicloud::credentials::Credentials::new("LTAIbase", "base-secret");
+    let client = AlibabaClient::new(
+        transport,
+        Arc::new(multicloud::credentials::StaticCredentials::new(base_creds)),
+        Endpoints::default(),
+        "cn-hangzhou",
+    );
+    let role = |sts_region: Option<&str>| AssumeRoleSpec {
+        role_arn: "acs:ram::123:role/r".into(),
+        session_name: "s".into(),
+        duration_secs: None,
+        external_id: None,
+        sts_region: sts_region.map(String::from),
+    };
+    let regional = AssumeRoleProvider::new(client.clone(), role(Some("cn-shanghai")));
+    assert_eq!(regional.credentials().await.unwrap().access_key_id, "STS.x");
+    let global = AssumeRoleProvider::new(client, role(None));
+    assert_eq!(global.credentials().await.unwrap().access_key_id, "STS.x");
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].header("x-acs-action"), Some("AssumeRole"));
+    assert_eq!(seen[0].header("host"), Some("sts.cn-shanghai.aliyuncs.com"));
+    assert_eq!(
+        seen[0].header("x-sni"),
+        Some("sts.cn-shanghai.aliyuncs.com")
+    );
+    assert_eq!(seen[1].header("host"), Some("sts.aliyuncs.com"));
+}
+
+/// A delete is `Ok` only when the API says the resource itself is gone: a
+/// mistyped region (`InvalidRegionId.NotFound`) is an error, and so is
+/// another resource's not-found code.
+#[tokio::test]
+async fn delete_in_a_wrong_region_is_an_error() {
+    let wrong_region = r#"{"RequestId":"w","Code":"InvalidRegionId.NotFound","Message":"The specified RegionId does not exist."}"#;
+    let server = Server::start(move |n| match n {
+        0..=2 => json(404, wrong_region),
+        3 => json(
+            404,
+            r#"{"RequestId":"v","Code":"InvalidVpcId.NotFound","Message":"Specified VPC does not exist."}"#,
+        ),
+        _ => json(
+            404,
+            r#"{"RequestId":"v","Code":"InvalidVpcId.NotFound","Message":"Specified VPC does not exist."}"#,
+        ),
+    })
+    .await;
+    let p = provider(&server, false);
+    let e = p.delete_instance("cn-hangzhuo", "i-1").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert_eq!(e.code(), Some("InvalidRegionId.NotFound"));
+    let e = p.delete_vpc("cn-hangzhuo", "vpc-1").await.unwrap_err();
+    assert_eq!(e.code(), Some("InvalidRegionId.NotFound"));
+    let e = p
+        .release_public_ip("cn-hangzhuo", "eip-1")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    // The VPC's own code: it is gone, the delete is done.
+    p.delete_vpc("cn-hangzhou", "vpc-1").await.unwrap();
+    // ...but the VPC's code is no answer for a VSwitch.
+    let e = p.delete_subnet("cn-hangzhou", "vsw-1").await.unwrap_err();
+    assert_eq!(e.code(), Some("InvalidVpcId.NotFound"));
+    let actions: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|s| s.header("x-acs-action").unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "DeleteInstance",
+            "DeleteVpc",
+            "ReleaseEipAddress",
+            "DeleteVpc",
+            "DeleteVSwitch"
+        ]
+    );
+}
+
+const REGIONS: &str = r#"{"RequestId":"r","Regions":{"Region":[{"RegionId":"cn-hangzhou","LocalName":"China (Hangzhou)","RegionEndpoint":"ecs.cn-hangzhou.aliyuncs.com","Status":"available"},{"RegionId":"xx-test-1","LocalName":"Test","RegionEndpoint":"ecs.xx-test-1.aliyuncs.com","Status":"available"}]}}"#;
+
+/// `DescribeRegions` is sent once: the second `regions()` answers from the
+/// cache.
+#[tokio::test]
+async fn regions_are_discovered_once() {
+    let server = Server::start(|_| json(200, REGIONS)).await;
+    let p = provider(&server, false);
+    let first = p.regions().await.unwrap();
+    let ids: Vec<_> = first.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["cn-hangzhou", "xx-test-1"],
+        "the discovered list, not the fallback"
+    );
+    let second = p.regions().await.unwrap();
+    assert_eq!(first, second);
+    let seen = server.requests();
+    assert_eq!(seen.len(), 1, "one DescribeRegions for two regions() calls");
+    assert_eq!(seen[0].header("x-acs-action"), Some("DescribeRegions"));
+}
+
+/// Bad credentials are an error, not the static list (which would hide
+/// them until the first regional call).
+#[tokio::test]
+async fn regions_with_bad_credentials_are_an_error() {
+    let server = Server::start(|_| {
+        json(
+            404,
+            r#"{"RequestId":"k","Code":"InvalidAccessKeyId.NotFound","Message":"Specified access key is not found."}"#,
+        )
+    })
+    .await;
+    let p = provider(&server, false);
+    let e = p.regions().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+    assert_eq!(e.code(), Some("InvalidAccessKeyId.NotFound"));
+    assert_eq!(server.count(), 1, "not retried");
+    // The failure is not cached: the next call asks again.
+    assert!(p.regions().await.is_err());
+    assert_eq!(server.count(), 2);
+}
+
+/// An unavailable or timed-out `DescribeRegions` (after the transport's
+/// retries) gives the static fallback list; so does an unreachable endpoint.
+#[tokio::test]
+async fn regions_fall_back_on_5xx_timeout_and_no_answer() {
+    let fallback: Vec<String> = multicloud::alibaba::fallback_regions()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    for (status, body) in [
+        (
+            503,
+            r#"{"RequestId":"u","Code":"ServiceUnavailable","Message":"busy"}"#,
+        ),
+        (
+            504,
+            r#"{"RequestId":"t","Code":"ServiceTimeout","Message":"timed out"}"#,
+        ),
+        (502, "<html>bad gateway</html>"),
+    ] {
+        let server = Server::start(move |_| json(status, body)).await;
+        let p = provider(&server, false);
+        let ids: Vec<String> = p
+            .regions()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, fallback, "HTTP {status}");
+        assert!(
+            server.count() > 1,
+            "HTTP {status} was retried before falling back"
+        );
+    }
+    // Nothing listens on the endpoint: connection refused on every attempt.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let mut cfg = EndpointConfig {
+        allow_http: true,
+        ..EndpointConfig::default()
+    };
+    cfg.services.insert("ecs".into(), format!("http://{addr}/"));
+    let p = AlibabaProvider::builder()
+        .credentials(Credentials::new("LTAIexample", "example-secret"))
+        .transport(base().build().unwrap())
+        .endpoints(Endpoints::from_config(&cfg, &BTreeMap::new()).unwrap())
+        .default_region("cn-hangzhou")
+        .build()
+        .unwrap();
+    let ids: Vec<String> = p
+        .regions()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, fallback);
 }

@@ -63,7 +63,6 @@ pub fn classify(code: &str, http_status: u16) -> ErrorKind {
         | "MissingSecurityToken"
         | "InvalidAuthorization"
         | "MissingAuthorization"
-        | "InvalidPolicyDocument"
         | "AccessKeyDisabled" => return Unauthenticated,
         // Permission.
         "Forbidden.RAM"
@@ -103,6 +102,9 @@ pub fn classify(code: &str, http_status: u16) -> ErrorKind {
         | "DeleteConflict.User.AccessKey"
         | "DeleteConflict.User.Group"
         | "DeleteConflict.User.Policy"
+        // Deletion protection is on: the resource's setting, not the
+        // request, stands in the way (ReleaseEipAddress, DeleteVpc, ...).
+        | "InvalidOperation.DeletionProtection"
         | "IncorrectStatus" => return Conflict,
         // Not found (OSS).
         "NoSuchBucket"
@@ -134,7 +136,11 @@ pub fn classify(code: &str, http_status: u16) -> ErrorKind {
         | "InvalidTargetBucketForLogging"
         | "InvalidEncryptionAlgorithmError"
         | "MissingContentLength"
-        | "InvalidRange" => {
+        | "InvalidRange"
+        // A policy document the service cannot accept (STS AssumeRole's
+        // `Policy`, RAM policies): the request is wrong, not the caller's
+        // identity.
+        | "InvalidPolicyDocument" => {
             return InvalidArgument;
         }
         // The API itself is unknown (at that version).
@@ -186,13 +192,17 @@ pub fn classify(code: &str, http_status: u16) -> ErrorKind {
         || c.starts_with("DependencyViolation")
         || c.starts_with("DeleteConflict")
         || c.starts_with("OperationConflict")
+        || c.starts_with("TaskConflict")
         || c.starts_with("InvalidStatus")
         || c.ends_with(".InUse")
         || c.ends_with(".InProgress")
     {
         return Conflict;
     }
-    if c.starts_with("Unsupported") || c.ends_with(".NotSupported") || c.starts_with("NotSupported")
+    if c.starts_with("Unsupported")
+        || c.starts_with("OperationUnsupported")
+        || c.ends_with(".NotSupported")
+        || c.starts_with("NotSupported")
     {
         return Unsupported;
     }
@@ -462,8 +472,9 @@ pub enum OssSignature {
     V1,
 }
 
-/// One OSS request.
-#[derive(Debug, Clone)]
+/// One OSS request. Its `Debug` masks secret header and query values
+/// ([`super::sign::is_secret_name`]) and shows the body's length only.
+#[derive(Clone)]
 pub struct OssCall<'a> {
     /// The action name (for the limiter, the logs and errors).
     pub action: &'static str,
@@ -483,6 +494,23 @@ pub struct OssCall<'a> {
     pub body: Bytes,
     /// Retry semantics.
     pub kind: CallKind,
+}
+
+impl std::fmt::Debug for OssCall<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use super::sign::Masked;
+        f.debug_struct("OssCall")
+            .field("action", &self.action)
+            .field("method", &self.method)
+            .field("bucket", &self.bucket)
+            .field("key", &self.key)
+            .field("region", &self.region)
+            .field("query", &Masked(&self.query))
+            .field("headers", &Masked(&self.headers))
+            .field("body_len", &self.body.len())
+            .field("kind", &self.kind)
+            .finish()
+    }
 }
 
 impl<'a> OssCall<'a> {
@@ -699,9 +727,9 @@ impl AlibabaClient {
         params: &Params,
         kind: CallKind,
     ) -> Result<crate::transport::Response> {
-        let endpoint_region = region
-            .filter(|r| !r.is_empty())
-            .unwrap_or(&self.default_region)
+        let endpoint_region = self
+            .endpoints
+            .endpoint_region(service, region, &self.default_region)
             .to_string();
         let meta = kind.meta(service.key(), action, region);
         let classifier = RpcClassifier {
@@ -890,6 +918,15 @@ mod tests {
         ("OperationConflict", 400, Conflict),
         ("TaskConflict", 400, Conflict),
         ("BucketNotEmpty", 409, Conflict),
+        // ReleaseEipAddress's documented codes.
+        (
+            "TaskConflict.AssociateGlobalAccelerationInstance",
+            400,
+            Conflict,
+        ),
+        ("InvalidOperation.DeletionProtection", 400, Conflict),
+        ("IncorrectEipStatus", 400, Conflict),
+        ("Forbbiden", 400, PermissionDenied),
         // Already exists.
         ("EntityAlreadyExists.User", 409, AlreadyExists),
         ("EntityAlreadyExists.Group", 409, AlreadyExists),
@@ -938,12 +975,15 @@ mod tests {
         ("InvalidObjectName", 400, InvalidArgument),
         ("EntityTooLarge", 400, InvalidArgument),
         ("InvalidDigest", 400, InvalidArgument),
+        ("InvalidPolicyDocument", 400, InvalidArgument),
+        ("InvalidPolicyDocument", 403, InvalidArgument),
         // Unsupported.
         ("InvalidAction.NotFound", 404, Unsupported),
         ("InvalidApi.NotFound", 404, Unsupported),
         ("UnsupportedOperation", 400, Unsupported),
         ("Unsupported.IoOptimized", 400, Unsupported),
         ("OperationDenied.NotSupported", 403, Unsupported),
+        ("OperationUnsupported.ServiceManaged", 400, Unsupported),
         // Unknown codes fall back to the status.
         ("SomethingNew", 400, InvalidArgument),
         ("SomethingNew", 401, Unauthenticated),
@@ -968,6 +1008,25 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "misclassified:\n{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn oss_call_debug_masks_secrets() {
+        let mut c = OssCall::new(
+            "GetObject",
+            http::Method::GET,
+            Some("b"),
+            Some("k"),
+            "cn-hangzhou",
+            CallKind::Read,
+        );
+        c.headers
+            .push(("x-oss-security-token".into(), "tok-9f3a".into()));
+        c.query.push(("Signature".into(), "sig-77c1".into()));
+        c.query.push(("versionId".into(), "v1".into()));
+        let d = format!("{c:?}");
+        assert!(!d.contains("tok-9f3a") && !d.contains("sig-77c1"), "{d}");
+        assert!(d.contains("versionId") && d.contains("v1"), "{d}");
     }
 
     #[test]

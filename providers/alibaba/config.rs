@@ -51,7 +51,9 @@ pub struct AssumeRoleSpec {
     pub duration_secs: Option<u32>,
     /// External id, where the role's trust policy asks for one.
     pub external_id: Option<String>,
-    /// STS region (the global `sts.aliyuncs.com` when unset).
+    /// STS region: AssumeRole goes to the regional endpoint
+    /// `sts.{region}.{domain}` (`sts.cn-shanghai.aliyuncs.com`); the global
+    /// `sts.{domain}` when unset. A configured `sts` endpoint override wins.
     pub sts_region: Option<String>,
 }
 
@@ -423,7 +425,8 @@ pub enum Service {
     Ram,
     /// BSS OpenAPI, billing (China or international site).
     Bss,
-    /// Security Token Service (global).
+    /// Security Token Service (global endpoint, or regional when a call
+    /// names its region).
     Sts,
 }
 
@@ -551,6 +554,9 @@ impl Endpoints {
     }
 
     /// The default host of `service` in `region` under the configured domain.
+    /// STS has a global host (`sts.{domain}`, for an empty `region`) and
+    /// regional ones (`sts.{region}.{domain}`, as the vendor's STS endpoint
+    /// list and its credentials SDK's `sts_region_id` have them).
     pub fn default_host(&self, service: Service, region: &str) -> String {
         let d = &self.domain;
         match service {
@@ -558,9 +564,27 @@ impl Endpoints {
             Service::Vpc => format!("vpc.{region}.{d}"),
             Service::Oss => format!("oss-{region}.{d}"),
             Service::Ram => format!("ram.{d}"),
-            Service::Sts => format!("sts.{d}"),
+            Service::Sts if region.is_empty() => format!("sts.{d}"),
+            Service::Sts => format!("sts.{region}.{d}"),
             Service::Bss if self.international => format!("business.ap-southeast-1.{d}"),
             Service::Bss => format!("business.{d}"),
+        }
+    }
+
+    /// The region whose endpoint a call to `service` goes to: the call's own
+    /// `region` when it names one; else `default` (the provider's default
+    /// region), except for STS, whose global endpoint (the empty region) is
+    /// used unless an `sts` override needs a region for its `{region}`.
+    pub fn endpoint_region<'a>(
+        &self,
+        service: Service,
+        region: Option<&'a str>,
+        default: &'a str,
+    ) -> &'a str {
+        match region.filter(|r| !r.is_empty()) {
+            Some(r) => r,
+            None if service == Service::Sts && !self.overrides.contains_key(&service) => "",
+            None => default,
         }
     }
 
@@ -684,7 +708,11 @@ mod tests {
             e.default_host(Service::Ram, "cn-beijing"),
             "ram.aliyuncs.com"
         );
-        assert_eq!(e.default_host(Service::Sts, "x"), "sts.aliyuncs.com");
+        assert_eq!(e.default_host(Service::Sts, ""), "sts.aliyuncs.com");
+        assert_eq!(
+            e.default_host(Service::Sts, "cn-shanghai"),
+            "sts.cn-shanghai.aliyuncs.com"
+        );
         assert_eq!(e.default_host(Service::Bss, "x"), "business.aliyuncs.com");
         assert_eq!(
             e.oss_bucket_url("b1", "cn-shanghai").unwrap().as_str(),
@@ -734,5 +762,72 @@ mod tests {
         let mut unknown = EndpointConfig::default();
         unknown.services.insert("rds".into(), "https://x".into());
         assert!(Endpoints::from_config(&unknown, &BTreeMap::new()).is_err());
+    }
+
+    /// STS goes to the global endpoint unless the call names a region (an
+    /// AssumeRole with `sts_region`); an `sts` override still wins.
+    #[test]
+    fn sts_region_selects_the_regional_endpoint() {
+        let e = Endpoints::default();
+        let host = |region: Option<&str>| {
+            e.host(
+                Service::Sts,
+                e.endpoint_region(Service::Sts, region, "cn-hangzhou"),
+            )
+            .unwrap()
+        };
+        assert_eq!(host(None), "sts.aliyuncs.com");
+        assert_eq!(host(Some("")), "sts.aliyuncs.com");
+        assert_eq!(host(Some("cn-shanghai")), "sts.cn-shanghai.aliyuncs.com");
+        assert_eq!(
+            host(Some("ap-southeast-1")),
+            "sts.ap-southeast-1.aliyuncs.com"
+        );
+        // Other services keep the default region when the call names none.
+        assert_eq!(
+            e.endpoint_region(Service::Ecs, None, "cn-hangzhou"),
+            "cn-hangzhou"
+        );
+        assert_eq!(
+            e.endpoint_region(Service::Ram, None, "cn-hangzhou"),
+            "cn-hangzhou"
+        );
+
+        let cfg = EndpointConfig {
+            cloud_domain: Some("apsara.example.gov".into()),
+            ..Default::default()
+        };
+        let e = Endpoints::from_config(&cfg, &BTreeMap::new()).unwrap();
+        assert_eq!(
+            e.host(
+                Service::Sts,
+                e.endpoint_region(Service::Sts, Some("cn-x"), "d")
+            )
+            .unwrap(),
+            "sts.cn-x.apsara.example.gov"
+        );
+
+        let mut cfg = EndpointConfig::default();
+        cfg.services.insert(
+            "sts".into(),
+            "https://sts-{region}.internal.example/".into(),
+        );
+        let e = Endpoints::from_config(&cfg, &BTreeMap::new()).unwrap();
+        let region = e.endpoint_region(Service::Sts, Some("cn-shanghai"), "cn-hangzhou");
+        assert_eq!(
+            e.host(Service::Sts, region).unwrap(),
+            "sts-cn-shanghai.internal.example"
+        );
+        let region = e.endpoint_region(Service::Sts, None, "cn-hangzhou");
+        assert_eq!(
+            e.host(Service::Sts, region).unwrap(),
+            "sts-cn-hangzhou.internal.example"
+        );
+        let mut cfg = EndpointConfig::default();
+        cfg.services
+            .insert("sts".into(), "https://sts.private.example/".into());
+        let e = Endpoints::from_config(&cfg, &BTreeMap::new()).unwrap();
+        let region = e.endpoint_region(Service::Sts, Some("cn-shanghai"), "cn-hangzhou");
+        assert_eq!(e.host(Service::Sts, region).unwrap(), "sts.private.example");
     }
 }

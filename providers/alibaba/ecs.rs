@@ -50,10 +50,71 @@ pub fn page_size(requested: Option<u32>, max: u32) -> u32 {
     requested.unwrap_or(max).clamp(1, max)
 }
 
-/// `Ok(())` for a `NotFound` (deleting what is gone is success).
+// The codes (HTTP 404) by which each delete or release API says that the
+// resource itself does not exist, from the vendor's error-code tables of
+// those APIs; the simulator answers the same.
+
+/// `DeleteInstance`: the instance does not exist.
+pub const INSTANCE_GONE: &str = "InvalidInstanceId.NotFound";
+/// `DeleteDisk`: the disk does not exist.
+pub const DISK_GONE: &str = "InvalidDiskId.NotFound";
+/// `DeleteSecurityGroup`: the group does not exist.
+pub const SECURITY_GROUP_GONE: &str = "InvalidSecurityGroupId.NotFound";
+/// `DeleteVpc`: the VPC does not exist.
+pub const VPC_GONE: &str = "InvalidVpcId.NotFound";
+/// `DeleteVSwitch`: the VSwitch does not exist.
+pub const VSWITCH_GONE: &str = "InvalidVSwitchId.NotFound";
+/// `ReleaseEipAddress`: the EIP does not exist.
+pub const EIP_GONE: &str = "InvalidAllocationId.NotFound";
+
+/// Whether `code` says that the resource a delete names is gone: one of
+/// the ECS/VPC codes above, RAM's `EntityNotExist.*` (the user, group,
+/// role, policy, access key or attachment) or OSS's `NoSuchBucket`,
+/// `NoSuchKey`, `NoSuchUpload`, `NoSuchVersion`. Not a region, zone, image
+/// or other parameter that does not exist (`InvalidRegionId.NotFound`,
+/// `InvalidZoneId.NotFound`, ...): the request was wrong, nothing was deleted.
+pub fn is_resource_gone(code: &str) -> bool {
+    const CODES: &[&str] = &[
+        INSTANCE_GONE,
+        DISK_GONE,
+        SECURITY_GROUP_GONE,
+        VPC_GONE,
+        VSWITCH_GONE,
+        EIP_GONE,
+        "NoSuchBucket",
+        "NoSuchKey",
+        "NoSuchUpload",
+        "NoSuchVersion",
+    ];
+    code.starts_with("EntityNotExist") || CODES.iter().any(|c| c.eq_ignore_ascii_case(code))
+}
+
+/// `Ok(())` when a delete failed only because its resource is gone: a
+/// `NotFound` whose code is one of `gone` (compared ignoring ASCII case).
+/// Every other error stays, `NotFound`s of other things included
+/// (`InvalidRegionId.NotFound` for a mistyped region) and a `NotFound`
+/// without a code (a gateway's bare 404 proves nothing).
+pub fn ok_if_gone(r: Result<()>, gone: &[&str]) -> Result<()> {
+    match r {
+        Err(e)
+            if e.kind() == ErrorKind::NotFound
+                && e.code()
+                    .is_some_and(|c| gone.iter().any(|g| g.eq_ignore_ascii_case(c))) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// `Ok(())` when a delete failed only because its resource is gone, by any
+/// of the codes [`is_resource_gone`] knows (for callers that do not name
+/// their API's own code; prefer [`ok_if_gone`]).
 pub fn ok_if_missing(r: Result<()>) -> Result<()> {
     match r {
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound && e.code().is_some_and(is_resource_gone) => {
+            Ok(())
+        }
         other => other,
     }
 }
@@ -224,7 +285,7 @@ impl Compute for AlibabaProvider {
     /// missing instance is `Ok`.
     async fn delete_instance(&self, region: &str, id: &str) -> Result<()> {
         let p = delete_instance_params(id, true);
-        self.rpc_delete(Service::Ecs, "DeleteInstance", region, &p)
+        self.rpc_delete(Service::Ecs, "DeleteInstance", region, &p, INSTANCE_GONE)
             .await
     }
 
@@ -263,7 +324,7 @@ impl Compute for AlibabaProvider {
 
     async fn delete_volume(&self, region: &str, id: &str) -> Result<()> {
         let p = delete_disk_params(id);
-        self.rpc_delete(Service::Ecs, "DeleteDisk", region, &p)
+        self.rpc_delete(Service::Ecs, "DeleteDisk", region, &p, DISK_GONE)
             .await
     }
 
@@ -286,13 +347,43 @@ mod tests {
         assert_eq!(page_size(Some(0), 100), 1);
         assert_eq!(page_size(Some(500), 100), 100);
         assert_eq!(page_size(Some(7), 50), 7);
-        assert!(ok_if_missing(Err(Error::not_found("x"))).is_ok());
+        let nf = |code: &str| Err(Error::not_found("x").with_code(code));
+        assert!(ok_if_missing(nf("InvalidInstanceId.NotFound")).is_ok());
+        assert!(ok_if_missing(nf("EntityNotExist.User.AccessKey")).is_ok());
+        assert!(ok_if_missing(nf("NoSuchBucket")).is_ok());
+        assert!(ok_if_missing(Ok(())).is_ok());
         assert_eq!(
             ok_if_missing(Err(Error::new(ErrorKind::Conflict, "x")))
                 .unwrap_err()
                 .kind(),
             ErrorKind::Conflict
         );
+        // Not the resource: a wrong region or zone, or a bare 404.
+        for r in [
+            nf("InvalidRegionId.NotFound"),
+            nf("InvalidZoneId.NotFound"),
+            nf("InvalidParameter.NotFound"),
+            Err(Error::not_found("bare 404")),
+        ] {
+            assert_eq!(ok_if_missing(r).unwrap_err().kind(), ErrorKind::NotFound);
+        }
+    }
+
+    #[test]
+    fn only_the_named_resource_gone_is_ok() {
+        let nf = |code: &str| Err(Error::not_found("x").with_code(code));
+        assert!(ok_if_gone(nf("InvalidVpcId.NotFound"), &[VPC_GONE]).is_ok());
+        assert!(ok_if_gone(nf("InvalidAllocationID.NotFound"), &[EIP_GONE]).is_ok());
+        // Another resource's code is no proof this one is gone.
+        assert!(ok_if_gone(nf("InvalidVpcId.NotFound"), &[VSWITCH_GONE]).is_err());
+        assert!(ok_if_gone(nf("InvalidRegionId.NotFound"), &[INSTANCE_GONE]).is_err());
+        assert!(ok_if_gone(Err(Error::not_found("no code")), &[INSTANCE_GONE]).is_err());
+        let e = ok_if_gone(
+            Err(Error::new(ErrorKind::Conflict, "x").with_code(INSTANCE_GONE)),
+            &[INSTANCE_GONE],
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Conflict);
     }
 
     #[test]

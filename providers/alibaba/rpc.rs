@@ -28,7 +28,7 @@ use super::compute::{
     describe_disks_params, describe_images_params, describe_instances_params,
 };
 use super::config::Service;
-use super::ecs::{Ack, CONCURRENCY, eventually, ok_if_missing, page_size};
+use super::ecs::{Ack, CONCURRENCY, eventually, ok_if_gone, page_size};
 use super::network::{
     DescribeEipAddressesResponse, DescribeSecurityGroupsResponse, DescribeVSwitchesResponse,
     DescribeVpcsResponse, EIP_MAX_PAGE_SIZE, SECURITY_GROUP_MAX_PAGE_SIZE, VPC_MAX_PAGE_SIZE,
@@ -316,17 +316,21 @@ impl AlibabaProvider {
         Ok(())
     }
 
-    /// An idempotent delete: a resource already gone is `Ok`.
+    /// An idempotent delete: `Ok` when the API answers `gone`, its code for
+    /// "the resource does not exist" (see [`ok_if_gone`]); any other
+    /// `NotFound` (a mistyped region: `InvalidRegionId.NotFound`) is an error.
     pub(crate) async fn rpc_delete(
         &self,
         service: Service,
         action: &str,
         region: &str,
         params: &Params,
+        gone: &str,
     ) -> Result<()> {
-        ok_if_missing(
+        ok_if_gone(
             self.rpc_ack(service, action, region, params, CallKind::Idempotent)
                 .await,
+            &[gone],
         )
     }
 }

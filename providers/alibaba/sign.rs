@@ -165,8 +165,9 @@ pub fn acs3_signs_header(lower_name: &str) -> bool {
     lower_name == "host" || lower_name == "content-type" || lower_name.starts_with("x-acs-")
 }
 
-/// One RPC-style request to sign with [`sign_acs3`].
-#[derive(Debug, Clone)]
+/// One RPC-style request to sign with [`sign_acs3`]. Its `Debug` masks
+/// secret header and query values ([`is_secret_name`]).
+#[derive(Clone)]
 pub struct Acs3Request<'a> {
     /// HTTP method (`GET`, `POST`).
     pub method: &'a str,
@@ -191,8 +192,10 @@ pub struct Acs3Request<'a> {
     pub nonce: &'a str,
 }
 
-/// The result of [`sign_acs3`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The result of [`sign_acs3`]. Its `Debug` masks the STS token, the
+/// `Authorization` header and every copy of the token in the canonical
+/// request.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Acs3Signed {
     /// Every header to send, `Authorization` included (secrets only in the
     /// signature and the STS token header).
@@ -287,8 +290,9 @@ pub fn sign_acs3(req: &Acs3Request<'_>, cred: &Credentials) -> Acs3Signed {
     }
 }
 
-/// One OSS request to sign.
-#[derive(Debug, Clone)]
+/// One OSS request to sign. Its `Debug` masks secret header and query
+/// values ([`is_secret_name`]).
+#[derive(Clone)]
 pub struct OssRequest<'a> {
     /// HTTP method.
     pub method: &'a str,
@@ -302,8 +306,10 @@ pub struct OssRequest<'a> {
     pub headers: &'a [(String, String)],
 }
 
-/// The result of signing an OSS request in its headers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The result of signing an OSS request in its headers. Its `Debug` masks
+/// the STS token, the `Authorization` header and every copy of the token in
+/// the canonical request and the string to sign.
+#[derive(Clone, PartialEq, Eq)]
 pub struct OssSigned {
     /// Headers the signer adds (`x-oss-date`, `Date`, `x-oss-content-sha256`,
     /// `x-oss-security-token`, `Authorization`), to send with the request's own.
@@ -316,8 +322,10 @@ pub struct OssSigned {
     pub string_to_sign: String,
 }
 
-/// The result of presigning an OSS request in its query.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The result of presigning an OSS request in its query. Its `Debug` masks
+/// the signature, the STS token and every copy of the token in the string
+/// to sign (a presigned URL is a bearer credential until it expires).
+#[derive(Clone, PartialEq, Eq)]
 pub struct OssPresigned {
     /// The full query: the request's own parameters plus the signature's,
     /// unencoded (encode each with [`percent_encode`] to build the URL).
@@ -763,6 +771,126 @@ pub fn presign_oss_v1(req: &OssRequest<'_>, cred: &Credentials, expires_unix: i6
     }
 }
 
+// ---------------------------------------------------------------- Debug without secrets
+
+/// What a masked value prints as.
+const MASK: &str = "***";
+
+/// Whether a header or query parameter named `name` carries a secret: the
+/// STS token (`x-acs-security-token`, `x-oss-security-token`, OSS V1's
+/// `security-token`) or a signature (`Authorization`, OSS V1's `Signature`,
+/// V4's `x-oss-signature`). Case-insensitive.
+pub fn is_secret_name(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "authorization"
+            | "x-acs-security-token"
+            | "x-oss-security-token"
+            | "security-token"
+            | "signature"
+            | "x-oss-signature"
+    )
+}
+
+/// Name/value pairs whose secret values ([`is_secret_name`]) print masked.
+pub(crate) struct Masked<'a>(pub(crate) &'a [(String, String)]);
+
+impl std::fmt::Debug for Masked<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(k, v)| {
+                let v = if is_secret_name(k) { MASK } else { v.as_str() };
+                (k.as_str(), v)
+            }))
+            .finish()
+    }
+}
+
+/// `text` with every secret value of `pairs` (as it is, and percent-encoded
+/// as canonical queries carry it) replaced by the mask.
+fn scrub(text: &str, pairs: &[(String, String)]) -> String {
+    let mut out = text.to_string();
+    for (k, v) in pairs {
+        if is_secret_name(k) && !v.is_empty() {
+            out = out.replace(&percent_encode(v), MASK).replace(v, MASK);
+        }
+    }
+    out
+}
+
+impl std::fmt::Debug for Acs3Request<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Acs3Request")
+            .field("method", &self.method)
+            .field("host", &self.host)
+            .field("path", &self.path)
+            .field("query", &Masked(self.query))
+            .field("headers", &Masked(self.headers))
+            .field("body_len", &self.body.len())
+            .field("action", &self.action)
+            .field("version", &self.version)
+            .field("date", &self.date)
+            .field("nonce", &self.nonce)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Acs3Signed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Acs3Signed")
+            .field("headers", &Masked(&self.headers))
+            .field("authorization", &MASK)
+            .field(
+                "canonical_request",
+                &scrub(&self.canonical_request, &self.headers),
+            )
+            .field(
+                "string_to_sign",
+                &scrub(&self.string_to_sign, &self.headers),
+            )
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for OssRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OssRequest")
+            .field("method", &self.method)
+            .field("bucket", &self.bucket)
+            .field("key", &self.key)
+            .field("query", &Masked(self.query))
+            .field("headers", &Masked(self.headers))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for OssSigned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OssSigned")
+            .field("headers", &Masked(&self.headers))
+            .field("authorization", &MASK)
+            .field(
+                "canonical_request",
+                &scrub(&self.canonical_request, &self.headers),
+            )
+            .field(
+                "string_to_sign",
+                &scrub(&self.string_to_sign, &self.headers),
+            )
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for OssPresigned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OssPresigned")
+            .field("query", &Masked(&self.query))
+            .field("signature", &MASK)
+            .field("string_to_sign", &scrub(&self.string_to_sign, &self.query))
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1004,5 +1132,93 @@ mod tests {
         );
         assert!(p.query_string().contains("x-oss-security-token=token"));
         assert!(p.query_string().contains("x-oss-date=20231217T035628Z"));
+    }
+
+    /// No Debug of a signing input or result shows the STS token, the
+    /// secret or a signature, even where the token is copied into the
+    /// canonical request or the string to sign.
+    #[test]
+    fn debug_masks_tokens_and_signatures() {
+        const TOKEN: &str = "CAIS+token/with=chars-4f1c9";
+        const SECRET: &str = "very-secret-key-7d2e";
+        let cred = Credentials::new("LTAIpublic", SECRET).with_security_token(TOKEN);
+        let t = Utc.timestamp_opt(1702781677, 0).unwrap();
+        let query = q(&[("RegionId", "cn-hangzhou")]);
+        let leak_free = |what: &str, dbg: String, signature: &str| {
+            assert!(!dbg.contains(TOKEN), "{what} shows the token: {dbg}");
+            assert!(
+                !dbg.contains(&percent_encode(TOKEN)),
+                "{what} shows the encoded token: {dbg}"
+            );
+            assert!(!dbg.contains(SECRET), "{what} shows the secret: {dbg}");
+            assert!(
+                !signature.is_empty() && !dbg.contains(signature),
+                "{what} shows the signature: {dbg}"
+            );
+            assert!(dbg.contains("***"), "{what}: {dbg}");
+        };
+        let acs = sign_acs3(
+            &Acs3Request {
+                method: "POST",
+                host: "ecs.cn-hangzhou.aliyuncs.com",
+                path: "/",
+                query: &query,
+                headers: &[],
+                body: b"",
+                action: "DescribeRegions",
+                version: "2014-05-26",
+                date: t,
+                nonce: "n1",
+            },
+            &cred,
+        );
+        let sig = acs.authorization.rsplit("Signature=").next().unwrap_or("");
+        assert!(
+            acs.canonical_request.contains(TOKEN),
+            "the test needs the token signed"
+        );
+        leak_free("Acs3Signed", format!("{acs:?}"), sig);
+        assert!(
+            format!("{acs:?}").contains("DescribeRegions"),
+            "the rest stays visible"
+        );
+
+        let headers = q(&[
+            ("content-type", "text/plain"),
+            ("x-oss-security-token", TOKEN),
+        ]);
+        let req = OssRequest {
+            method: "PUT",
+            bucket: Some("bucket"),
+            key: Some("k.txt"),
+            query: &query,
+            headers: &headers,
+        };
+        assert!(
+            !format!("{req:?}").contains(TOKEN),
+            "OssRequest shows the token"
+        );
+
+        let v4 = sign_oss_v4_header(&req, &cred, "cn-hangzhou", t, &[]);
+        let sig = v4.authorization.rsplit("Signature=").next().unwrap_or("");
+        leak_free("OssSigned (V4)", format!("{v4:?}"), sig);
+        let v1 = sign_oss_v1_header(&req, &cred, &http_date(t));
+        assert!(
+            v1.string_to_sign.contains(TOKEN),
+            "V1 signs the token header"
+        );
+        let sig = v1.authorization.rsplit(':').next().unwrap_or("");
+        leak_free("OssSigned (V1)", format!("{v1:?}"), sig);
+
+        let plain = OssRequest {
+            headers: &[],
+            ..req.clone()
+        };
+        let p4 = presign_oss_v4(&plain, &cred, "cn-hangzhou", t, 600, &[]);
+        leak_free("OssPresigned (V4)", format!("{p4:?}"), &p4.signature);
+        let p1 = presign_oss_v1(&plain, &cred, 1702785388);
+        assert!(p1.string_to_sign.contains(TOKEN), "V1 presigns the token");
+        leak_free("OssPresigned (V1)", format!("{p1:?}"), &p1.signature);
+        assert!(format!("{p1:?}").contains("OSSAccessKeyId"));
     }
 }

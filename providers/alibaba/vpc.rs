@@ -1,10 +1,13 @@
 //! [`Network`] on VPC 2016-04-28 (VPCs, VSwitches, EIPs) and ECS
 //! 2014-05-26 (security groups and their rules).
 //!
-//! Lists page by `PageNumber`/`PageSize` at the APIs' maxima (50 for
-//! `DescribeVpcs` and `DescribeVSwitches`, 100 for `DescribeEipAddresses`
-//! and `DescribeSecurityGroups`), fetching the remaining pages concurrently
-//! once the first page gave `TotalCount`. Security groups are listed with
+//! Lists page by `PageNumber`/`PageSize`, 50 a page for all four
+//! (`DescribeVpcs`, `DescribeVSwitches` and `DescribeSecurityGroups`: the
+//! APIs' maximum for `PageSize`; `DescribeEipAddresses`: the current API
+//! reference allows 100, earlier versions and older Apsara Stack releases
+//! 50, which all accept; see the constants in [`super::network`]),
+//! fetching the remaining pages concurrently once the first page gave
+//! `TotalCount`. Security groups are listed with
 //! `DescribeSecurityGroups` and each one's rules read with
 //! `DescribeSecurityGroupAttribute` (eight groups at a time). Creates carry
 //! a `ClientToken`, unchanged across retries.
@@ -16,7 +19,7 @@ use serde::Deserialize;
 use super::AlibabaProvider;
 use super::client::{CallKind, client_token};
 use super::config::Service;
-use super::ecs::eventually;
+use super::ecs::{EIP_GONE, SECURITY_GROUP_GONE, VPC_GONE, VSWITCH_GONE, eventually};
 use super::network::{
     DescribeEipAddressesResponse, DescribeSecurityGroupAttributeResponse,
     DescribeSecurityGroupsResponse, DescribeVSwitchesResponse, DescribeVpcsResponse,
@@ -119,7 +122,8 @@ impl Network for AlibabaProvider {
 
     async fn delete_vpc(&self, region: &str, id: &str) -> Result<()> {
         let p = delete_vpc_params(region, id);
-        self.rpc_delete(Service::Vpc, "DeleteVpc", region, &p).await
+        self.rpc_delete(Service::Vpc, "DeleteVpc", region, &p, VPC_GONE)
+            .await
     }
 
     fn subnets<'a>(&'a self, q: &'a ListNetwork) -> ResultStream<'a, Subnet> {
@@ -148,7 +152,7 @@ impl Network for AlibabaProvider {
 
     async fn delete_subnet(&self, region: &str, id: &str) -> Result<()> {
         let p = delete_vswitch_params(region, id);
-        self.rpc_delete(Service::Vpc, "DeleteVSwitch", region, &p)
+        self.rpc_delete(Service::Vpc, "DeleteVSwitch", region, &p, VSWITCH_GONE)
             .await
     }
 
@@ -182,8 +186,14 @@ impl Network for AlibabaProvider {
 
     async fn delete_security_group(&self, region: &str, id: &str) -> Result<()> {
         let p = delete_security_group_params(region, id);
-        self.rpc_delete(Service::Ecs, "DeleteSecurityGroup", region, &p)
-            .await
+        self.rpc_delete(
+            Service::Ecs,
+            "DeleteSecurityGroup",
+            region,
+            &p,
+            SECURITY_GROUP_GONE,
+        )
+        .await
     }
 
     async fn authorize_rule(
@@ -258,7 +268,7 @@ impl Network for AlibabaProvider {
 
     async fn release_public_ip(&self, region: &str, ip_id: &str) -> Result<()> {
         let p = release_eip_address_params(region, ip_id);
-        self.rpc_delete(Service::Vpc, "ReleaseEipAddress", region, &p)
+        self.rpc_delete(Service::Vpc, "ReleaseEipAddress", region, &p, EIP_GONE)
             .await
     }
 }
