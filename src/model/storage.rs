@@ -228,8 +228,10 @@ impl Default for PresignOptions {
     }
 }
 
-/// A presigned request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A presigned request. Its `Debug` shows the URL without query values and
+/// masks header values that carry credentials: the URL and those headers
+/// are a usable credential until `expires_at`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PresignedRequest {
     /// Method to use.
     pub method: PresignMethod,
@@ -239,4 +241,69 @@ pub struct PresignedRequest {
     pub headers: Tags,
     /// When it stops working.
     pub expires_at: Timestamp,
+}
+
+impl std::fmt::Debug for PresignedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = match self.url.split_once('?') {
+            Some((base, query)) => {
+                let names: Vec<String> = query
+                    .split('&')
+                    .map(|pair| match pair.split_once('=') {
+                        Some((name, _)) => format!("{name}=***"),
+                        None => pair.to_string(),
+                    })
+                    .collect();
+                format!("{base}?{}", names.join("&"))
+            }
+            None => self.url.clone(),
+        };
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let name = k.to_ascii_lowercase();
+                let secret = ["authorization", "token", "signature", "security"]
+                    .iter()
+                    .any(|s| name.contains(s));
+                (k.as_str(), if secret { "***" } else { v.as_str() })
+            })
+            .collect();
+        f.debug_struct("PresignedRequest")
+            .field("method", &self.method)
+            .field("url", &url)
+            .field("headers", &headers)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presigned_request_debug_hides_signature_and_token() {
+        let r = PresignedRequest {
+            method: PresignMethod::Get,
+            url: "https://b.s3.amazonaws.com/k?X-Amz-Credential=AKID%2F20260101&X-Amz-Security-Token=TOKEN123&X-Amz-Signature=SIG456".into(),
+            headers: [
+                ("x-amz-security-token".to_string(), "TOKEN123".to_string()),
+                ("Content-Type".to_string(), "text/plain".to_string()),
+            ]
+            .into_iter()
+            .collect(),
+            expires_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("TOKEN123"), "{shown}");
+        assert!(!shown.contains("SIG456"), "{shown}");
+        assert!(
+            shown.contains("https://b.s3.amazonaws.com/k?X-Amz-Credential=***"),
+            "{shown}"
+        );
+        assert!(shown.contains("text/plain"), "{shown}");
+        // The URL itself is unchanged: it is the value callers use.
+        assert!(r.url.contains("SIG456"));
+    }
 }
