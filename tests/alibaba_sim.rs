@@ -15,6 +15,7 @@ mod behaviour;
 use std::sync::Arc;
 
 use behaviour::harness::{self, Harness};
+use futures::TryStreamExt;
 use multicloud::ErrorKind;
 use multicloud::model::ProviderKind;
 use multicloud_sim::FaultRule;
@@ -292,4 +293,184 @@ async fn delete_user_in_a_group_needs_cleanup() {
         })
         .unwrap();
     assert_eq!(attached, 0);
+}
+
+/// CreateVSwitch and CreateSecurityGroup carry a ClientToken: with every
+/// answer lost, each create fails after its retries but made exactly one
+/// vswitch / group, and the same token afterwards returns it.
+#[tokio::test]
+async fn lost_answers_of_vswitch_and_security_group_creates_make_one_each() {
+    use multicloud::model::{SecurityGroupSpec, SubnetSpec};
+    let e = alibaba()
+        .instances(1)
+        .fault(FaultRule::new("alibaba", "CreateVSwitch").lost_response_rate(1.0))
+        .fault(FaultRule::new("alibaba", "CreateSecurityGroup").lost_response_rate(1.0))
+        .start()
+        .await;
+    let p = e.connect(false).await;
+    let s = behaviour::sim_scope(&*p, &e.sim).await;
+    let f = multicloud_sim::Filter::default();
+    let all = multicloud_sim::PageReq::All;
+    let est = e.sim.estate();
+    let counts = || {
+        (
+            est.subnets(&s, &f, &all).expect("estate").total,
+            est.security_groups(&s, &f, &all).expect("estate").total,
+        )
+    };
+    let before = counts();
+    let (zone, vpc) = est
+        .with_region(&s, |r| {
+            (
+                r.zones[0].clone(),
+                r.vpcs.keys().next().cloned().expect("a vpc"),
+            )
+        })
+        .expect("estate");
+    let n = p.network().expect("network");
+    let sn = SubnetSpec {
+        region: s.region.clone(),
+        zone: Some(zone),
+        vpc_id: vpc.clone(),
+        name: "idem-vsw".into(),
+        cidr: "172.31.250.0/24".into(),
+        client_token: Some("mc-vsw-token-1".into()),
+        ..SubnetSpec::default()
+    };
+    let sg = SecurityGroupSpec {
+        region: s.region.clone(),
+        vpc_id: Some(vpc),
+        name: "idem-sg".into(),
+        description: None,
+        client_token: Some("mc-sg-token-1".into()),
+        ..SecurityGroupSpec::default()
+    };
+    assert!(n.create_subnet(&sn).await.is_err());
+    assert!(n.create_security_group(&sg).await.is_err());
+    for action in ["CreateVSwitch", "CreateSecurityGroup"] {
+        let lost = harness::lost_answers(&e.sim, action);
+        assert!(lost >= 2, "{action} was retried ({lost} attempts)");
+    }
+    assert_eq!(
+        counts(),
+        (before.0 + 1, before.1 + 1),
+        "one vswitch, one group"
+    );
+    e.sim.faults().clear();
+    let got_sn = n.create_subnet(&sn).await.expect("vswitch, same token");
+    let got_sg = n
+        .create_security_group(&sg)
+        .await
+        .expect("group, same token");
+    assert_eq!(counts(), (before.0 + 1, before.1 + 1));
+    assert_eq!(got_sn.name, "idem-vsw");
+    assert_eq!(got_sg.name, "idem-sg");
+}
+
+/// OSS PutBucket has no token but is idempotent for the bucket's owner (the
+/// owner's PutBucket of its own bucket is 200 OK): with every answer lost,
+/// create_bucket is sent again (not refused as `BucketAlreadyExists`) and
+/// exactly one bucket exists; once answers arrive, the same create is Ok
+/// and the bucket still lists once.
+#[tokio::test]
+async fn lost_put_bucket_answers_make_one_bucket() {
+    let e = alibaba()
+        .instances(1)
+        .fault(FaultRule::new("alibaba", "PutBucket").lost_response_rate(1.0))
+        .start()
+        .await;
+    let p = e.connect(false).await;
+    let s = behaviour::sim_scope(&*p, &e.sim).await;
+    let a = e.sim.accounts("alibaba").remove(0);
+    let est = e.sim.estate();
+    let before = est.buckets("alibaba", &a.id).unwrap().len();
+    let st = p.storage().expect("storage");
+    let spec = multicloud::model::BucketSpec {
+        name: "mc-idem-bucket".into(),
+        region: s.region.clone(),
+        storage_class: None,
+    };
+    let err = st
+        .create_bucket(&spec)
+        .await
+        .expect_err("every answer lost");
+    assert_ne!(err.kind(), ErrorKind::AlreadyExists, "{err}");
+    let lost = harness::lost_answers(&e.sim, "PutBucket");
+    assert!(lost >= 2, "PutBucket was retried ({lost} attempts)");
+    let mine = || {
+        est.buckets("alibaba", &a.id)
+            .unwrap()
+            .iter()
+            .filter(|b| b.name == "mc-idem-bucket")
+            .count()
+    };
+    assert_eq!(mine(), 1);
+    assert_eq!(est.buckets("alibaba", &a.id).unwrap().len(), before + 1);
+    e.sim.faults().clear();
+    let b = st.create_bucket(&spec).await.expect("create again");
+    assert_eq!(b.name, "mc-idem-bucket");
+    assert_eq!(mine(), 1);
+    let listed: Vec<_> = st.buckets().try_collect().await.expect("buckets");
+    assert_eq!(
+        listed.iter().filter(|b| b.name == "mc-idem-bucket").count(),
+        1
+    );
+}
+
+/// RAM CreateUser has no client token: with its answers lost, the provider
+/// looks the user up by name (GetUser) instead of creating it again, and
+/// create_user succeeds with exactly one new user and one CreateUser sent.
+#[tokio::test]
+async fn lost_create_user_answer_is_looked_up_not_repeated() {
+    let e = alibaba()
+        .instances(1)
+        .fault(FaultRule::new("alibaba", "CreateUser").lost_response_rate(1.0))
+        .start()
+        .await;
+    let p = e.connect(false).await;
+    let a = e.sim.accounts("alibaba").remove(0);
+    let est = e.sim.estate();
+    let before = est.users("alibaba", &a.id).unwrap().len();
+    let iam = p.iam().expect("iam");
+    let u = iam
+        .create_user(&multicloud::model::NewUser {
+            name: "idem-user".into(),
+            display_name: Some("Idem".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("the user the lost CreateUser made");
+    assert_eq!(u.name, "idem-user");
+    assert_eq!(harness::lost_answers(&e.sim, "CreateUser"), 1, "sent once");
+    assert!(
+        !e.sim
+            .requests()
+            .filter(|r| r.action == "GetUser")
+            .is_empty()
+    );
+    let users = est.users("alibaba", &a.id).unwrap();
+    assert_eq!(users.len(), before + 1);
+    assert_eq!(users.iter().filter(|x| x.name == "idem-user").count(), 1);
+}
+
+/// A CreateUser that fails for a definite reason is not looked up: a
+/// second create of the same name is `AlreadyExists`.
+#[tokio::test]
+async fn create_user_twice_is_already_exists() {
+    let e = alibaba().instances(1).start().await;
+    let p = e.connect(false).await;
+    let iam = p.iam().expect("iam");
+    let spec = multicloud::model::NewUser {
+        name: "twice-user".into(),
+        ..Default::default()
+    };
+    iam.create_user(&spec).await.expect("first");
+    let err = iam.create_user(&spec).await.expect_err("second");
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");
+    assert!(
+        e.sim
+            .requests()
+            .filter(|r| r.action == "GetUser")
+            .is_empty()
+    );
 }

@@ -27,8 +27,12 @@ pub(super) fn handle(rpc: &Rpc) -> SimResponse {
         "ListPoliciesForUser" => policies_for(rpc, "UserName", Principal::User),
         "ListPoliciesForGroup" => policies_for(rpc, "GroupName", Principal::Group),
         "ListPoliciesForRole" => policies_for(rpc, "RoleName", Principal::Role),
-        "AttachPolicyToUser" => attach(rpc, true),
-        "DetachPolicyFromUser" => attach(rpc, false),
+        "AttachPolicyToUser" => attach(rpc, "UserName", Principal::User, true),
+        "DetachPolicyFromUser" => attach(rpc, "UserName", Principal::User, false),
+        "AttachPolicyToGroup" => attach(rpc, "GroupName", Principal::Group, true),
+        "DetachPolicyFromGroup" => attach(rpc, "GroupName", Principal::Group, false),
+        "AttachPolicyToRole" => attach(rpc, "RoleName", Principal::Role, true),
+        "DetachPolicyFromRole" => attach(rpc, "RoleName", Principal::Role, false),
         "ListAccessKeys" => list_access_keys(rpc),
         "DeleteAccessKey" => delete_access_key(rpc),
         other => Err(rpc.err(
@@ -290,12 +294,16 @@ fn policies_for(rpc: &Rpc, param: &str, mk: fn(String) -> Principal) -> R<SimRes
     Ok(rpc.ok(json!({"Policies": {"Policy": ps.iter().map(render_attached).collect::<Vec<_>>()}})))
 }
 
-fn attach(rpc: &Rpc, on: bool) -> R<SimResponse> {
-    let user = rpc.need("UserName")?;
+/// `AttachPolicyTo{User,Group,Role}` / `DetachPolicyFrom{User,Group,Role}`:
+/// `PolicyType`, `PolicyName` and the principal's `UserName`, `GroupName`
+/// or `RoleName` (alibabacloud-ram20150501 request models); the answer is
+/// `{"RequestId"}` only.
+fn attach(rpc: &Rpc, param: &str, mk: fn(String) -> Principal, on: bool) -> R<SimResponse> {
+    let who = rpc.need(param)?;
     let policy = rpc.need("PolicyName")?;
     rpc.need("PolicyType")?;
     let e = &rpc.ctx.estate;
-    let p = Principal::User(user);
+    let p = mk(who);
     let r = if on {
         e.attach_policy(super::NAME, &rpc.auth.account, &p, &policy)
     } else {
