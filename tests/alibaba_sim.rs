@@ -474,3 +474,132 @@ async fn create_user_twice_is_already_exists() {
             .is_empty()
     );
 }
+
+/// groups(), roles() and access_keys() list exactly the estate's; a policy
+/// attached to a group and to a role (AttachPolicyToGroup/ToRole) shows in
+/// ListPoliciesForGroup/Role and leaves after DetachPolicyFromGroup/FromRole.
+#[tokio::test]
+async fn groups_roles_keys_and_group_role_policies() {
+    use multicloud::model::{PolicyKind, PolicyRef, Principal};
+    use multicloud_sim::estate::Principal as SimPrincipal;
+    let e = alibaba().instances(1).start().await;
+    let p = e.connect(false).await;
+    let iam = p.iam().expect("iam");
+    let a = e.sim.accounts("alibaba").remove(0);
+    let est = e.sim.estate();
+
+    let (groups, roles) = est
+        .iam("alibaba", &a.id, |i| {
+            (
+                i.groups
+                    .values()
+                    .map(|g| (g.name.clone(), g.id.clone()))
+                    .collect::<std::collections::BTreeSet<_>>(),
+                i.roles
+                    .values()
+                    .map(|r| (r.name.clone(), r.id.clone(), r.description.clone()))
+                    .collect::<std::collections::BTreeSet<_>>(),
+            )
+        })
+        .unwrap();
+    assert!(!groups.is_empty() && !roles.is_empty());
+    let got: Vec<_> = iam.groups().try_collect().await.expect("groups");
+    let got_set: std::collections::BTreeSet<_> =
+        got.iter().map(|g| (g.name.clone(), g.id.clone())).collect();
+    assert_eq!(got_set, groups);
+    assert_eq!(got.len(), groups.len());
+    assert!(
+        got.iter()
+            .all(|g| g.provider == multicloud::model::ProviderKind::Alibaba)
+    );
+    let got: Vec<_> = iam.roles().try_collect().await.expect("roles");
+    let got_set: std::collections::BTreeSet<_> = got
+        .iter()
+        .map(|r| (r.name.clone(), r.id.clone(), r.description.clone()))
+        .collect();
+    assert_eq!(got_set, roles);
+    assert!(
+        got.iter()
+            .all(|r| r.arn.as_deref().is_some_and(|x| x.starts_with("acs:ram::"))),
+        "{got:?}"
+    );
+
+    // Access keys: two made for a fresh user, one deactivated in the estate.
+    iam.create_user(&multicloud::model::NewUser {
+        name: "key-user".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let k1 = est.create_access_key("alibaba", &a.id, "key-user").unwrap();
+    let k2 = est.create_access_key("alibaba", &a.id, "key-user").unwrap();
+    let keys: Vec<_> = iam
+        .access_keys("key-user")
+        .try_collect()
+        .await
+        .expect("access keys");
+    let ids: std::collections::BTreeSet<_> = keys.iter().map(|k| k.id.clone()).collect();
+    assert_eq!(ids, [k1.id.clone(), k2.id.clone()].into_iter().collect());
+    assert!(
+        keys.iter().all(|k| k.user == "key-user" && k.active),
+        "{keys:?}"
+    );
+    assert!(keys.iter().all(|k| k.raw_status == "Active"), "{keys:?}");
+    let err = iam
+        .access_keys("no-such-user")
+        .try_collect::<Vec<_>>()
+        .await
+        .expect_err("keys of a missing user");
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+
+    // Group and role attachments.
+    let pol = PolicyRef {
+        id: String::new(),
+        name: "custom-ops".into(),
+        kind: PolicyKind::Custom,
+    };
+    let (group, _) = groups.iter().next().cloned().unwrap();
+    let (role, _, _) = roles.iter().next().cloned().unwrap();
+    for (who, sim_who) in [
+        (
+            Principal::Group(group.clone()),
+            SimPrincipal::Group(group.clone()),
+        ),
+        (
+            Principal::Role(role.clone()),
+            SimPrincipal::Role(role.clone()),
+        ),
+    ] {
+        let names = |v: Vec<PolicyRef>| v.into_iter().map(|x| x.name).collect::<Vec<_>>();
+        let before = names(iam.attached_policies(&who).try_collect().await.unwrap());
+        assert!(!before.contains(&pol.name), "{who:?}: {before:?}");
+        iam.attach_policy(&who, &pol).await.expect("attach");
+        iam.attach_policy(&who, &pol)
+            .await
+            .expect("attach again is Ok");
+        let now = names(iam.attached_policies(&who).try_collect().await.unwrap());
+        assert!(now.contains(&pol.name), "{who:?}: {now:?}");
+        assert_eq!(now.len(), before.len() + 1);
+        let in_estate = est.attached_policies("alibaba", &a.id, &sim_who).unwrap();
+        assert!(in_estate.iter().any(|x| x.name == pol.name));
+        iam.detach_policy(&who, &pol).await.expect("detach");
+        iam.detach_policy(&who, &pol)
+            .await
+            .expect("detach again is Ok");
+        let after = names(iam.attached_policies(&who).try_collect().await.unwrap());
+        assert_eq!(after, before, "{who:?}");
+    }
+    for action in [
+        "AttachPolicyToGroup",
+        "DetachPolicyFromGroup",
+        "AttachPolicyToRole",
+        "DetachPolicyFromRole",
+    ] {
+        let ok = e
+            .sim
+            .requests()
+            .filter(|r| r.action == action && r.status == Some(200))
+            .len();
+        assert!(ok >= 1, "{action} answered 200");
+    }
+}
