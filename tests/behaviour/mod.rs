@@ -28,10 +28,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use bytes::Bytes;
 use futures::TryStreamExt;
 use multicloud::model::{
-    CostQuery, GetOptions, InstanceSpec, InstanceState, ListInstances, ListNetwork, ListObjects,
-    ListVolumes, NewUser, ObjectEntry, PolicyKind, PolicyRef, PresignMethod, PresignOptions,
-    Principal, PublicIpSpec, PublicIpState, PutOptions, SecurityGroupSpec, SecurityRule,
-    StopOptions, SubnetSpec, VolumeSpec, VolumeState, VpcSpec, WaitOptions,
+    CostQuery, Direction, GetOptions, InstanceSpec, InstanceState, ListInstances, ListNetwork,
+    ListObjects, ListVolumes, NewUser, ObjectEntry, Peer, PolicyKind, PolicyRef, PortRange,
+    PresignMethod, PresignOptions, Principal, PublicIpSpec, PublicIpState, PutOptions,
+    SecurityGroupSpec, SecurityRule, StopOptions, SubnetSpec, VolumeSpec, VolumeState, VpcSpec,
+    WaitOptions,
 };
 use multicloud::{ErrorKind, Provider};
 use multicloud_sim::estate::{AccountInfo, ImageOwner, Timings};
@@ -716,8 +717,9 @@ pub async fn volume_round_trip(p: &dyn Provider, sim: &SimHandle) {
     assert_eq!(err.kind(), ErrorKind::NotFound);
 }
 
-/// VPC, subnet, security group and rule round trip; a VPC with a subnet
-/// cannot be deleted.
+/// VPC, subnet, security group and rule round trip (the provider's ingress
+/// rule, then an egress rule: each listed with its direction after
+/// authorize and gone after revoke); a VPC with a subnet cannot be deleted.
 pub async fn network_round_trip(p: &dyn Provider, sim: &SimHandle, rule: SecurityRule) {
     let s = sim_scope(p, sim).await;
     let n = p.network().expect("network");
@@ -784,6 +786,51 @@ pub async fn network_round_trip(p: &dyn Provider, sim: &SimHandle, rule: Securit
         !g.rules
             .iter()
             .any(|r| r.ports == rule.ports && r.peer == rule.peer)
+    );
+    // The same rule outbound: HTTPS to a documentation range.
+    let egress = SecurityRule {
+        id: None,
+        direction: Direction::Egress,
+        ports: Some(PortRange::single(443)),
+        peer: Peer::Cidr("198.51.100.0/24".into()),
+        description: Some("https out".into()),
+        ..rule.clone()
+    };
+    let is_egress = |r: &SecurityRule| {
+        r.direction == Direction::Egress && r.ports == egress.ports && r.peer == egress.peer
+    };
+    n.authorize_rule(&s.region, &sg.id, &egress)
+        .await
+        .expect("authorize egress");
+    let g = n
+        .security_group(&s.region, &sg.id)
+        .await
+        .expect("get group");
+    let found = g
+        .rules
+        .iter()
+        .find(|r| is_egress(r))
+        .cloned()
+        .unwrap_or_else(|| panic!("the egress rule is listed: {:?}", g.rules));
+    assert_eq!(found.protocol, egress.protocol);
+    assert!(
+        !g.rules
+            .iter()
+            .any(|r| r.direction == Direction::Ingress && r.peer == egress.peer),
+        "listed as ingress: {:?}",
+        g.rules
+    );
+    n.revoke_rule(&s.region, &sg.id, &found)
+        .await
+        .expect("revoke egress");
+    let g = n
+        .security_group(&s.region, &sg.id)
+        .await
+        .expect("get group");
+    assert!(
+        !g.rules.iter().any(is_egress),
+        "egress rule revoked: {:?}",
+        g.rules
     );
     n.delete_security_group(&s.region, &sg.id)
         .await
