@@ -603,3 +603,259 @@ async fn groups_roles_keys_and_group_role_policies() {
         assert!(ok >= 1, "{action} answered 200");
     }
 }
+
+/// Requests of one action the sim logged so far.
+fn calls(sim: &multicloud_sim::SimHandle, action: &str) -> usize {
+    sim.requests().filter(|r| r.action == action).len()
+}
+
+/// Collects a listing, asserts no item came twice, and returns the items'
+/// keys with how many `action` requests the listing took.
+async fn walk<T, K: Ord + std::fmt::Debug>(
+    sim: &multicloud_sim::SimHandle,
+    action: &str,
+    stream: multicloud::ResultStream<'_, T>,
+    key: impl Fn(&T) -> K,
+) -> (std::collections::BTreeSet<K>, usize) {
+    let before = calls(sim, action);
+    let items: Vec<T> = stream
+        .try_collect()
+        .await
+        .unwrap_or_else(|e| panic!("{action}: {e:?}"));
+    let keys: std::collections::BTreeSet<K> = items.iter().map(key).collect();
+    assert_eq!(
+        keys.len(),
+        items.len(),
+        "{action}: an item was listed twice"
+    );
+    (keys, calls(sim, action) - before)
+}
+
+/// Asserts a listing walked at least three pages and found exactly `want`.
+fn three_pages<K: Ord + std::fmt::Debug>(
+    action: &str,
+    (got, pages): (std::collections::BTreeSet<K>, usize),
+    want: std::collections::BTreeSet<K>,
+) {
+    assert!(want.len() >= 3, "{action}: the estate has {want:?}");
+    assert!(
+        pages >= 3,
+        "{action}: {pages} pages for {} items",
+        want.len()
+    );
+    assert_eq!(got, want, "{action}");
+}
+
+/// Every list the Alibaba provider offers walks three pages and more and
+/// finds exactly the estate's resources: instances, disks, images,
+/// instance types, VPCs, vswitches, security groups and EIPs at page size
+/// 1 (a denser estate: three VPCs with two vswitches and a group each,
+/// three EIPs per region); buckets, RAM users, groups, roles and policies
+/// and DescribeInstanceBill lines, whose queries have no page size, under
+/// the sim's page cap of one item (their Marker / NextToken followed);
+/// objects at page size 1.
+#[tokio::test]
+async fn every_list_walks_several_pages() {
+    use multicloud::model::{
+        ImageOwner, ListImages, ListInstances, ListNetwork, ListObjects, ListVolumes,
+    };
+    use std::collections::BTreeSet;
+    let e = alibaba().per_region(3).page_cap(1).start().await;
+    let p = e.connect(false).await;
+    let sim = &e.sim;
+    let s = behaviour::sim_scope(&*p, sim).await;
+    let a = sim.accounts("alibaba").remove(0);
+    let est = sim.estate();
+    // More groups and roles than the generator's two and one.
+    est.create_group("alibaba", &a.id, "paging-group", None)
+        .unwrap();
+    for r in ["paging-role-1", "paging-role-2"] {
+        est.create_role("alibaba", &a.id, r, None, None).unwrap();
+    }
+    let f = multicloud_sim::Filter::default();
+    let all = multicloud_sim::PageReq::All;
+    let region = s.region.clone();
+    let c = p.compute().expect("compute");
+    let n = p.network().expect("network");
+    let st = p.storage().expect("storage");
+    let iam = p.iam().expect("iam");
+
+    let q = ListInstances {
+        region: region.clone(),
+        page_size: Some(1),
+        ..ListInstances::default()
+    };
+    let got = walk(sim, "DescribeInstances", c.instances(&q), |i| i.id.clone()).await;
+    let want = est
+        .instances(&s, &f, &all)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    three_pages("DescribeInstances", got, want);
+
+    let q = ListVolumes {
+        region: region.clone(),
+        page_size: Some(1),
+        ..ListVolumes::default()
+    };
+    let got = walk(sim, "DescribeDisks", c.volumes(&q), |v| v.id.clone()).await;
+    let want = est
+        .volumes(&s, &f, &all)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    three_pages("DescribeDisks", got, want);
+
+    let q = ListImages {
+        region: region.clone(),
+        owner: ImageOwner::Public,
+        page_size: Some(1),
+        ..ListImages::default()
+    };
+    let got = walk(sim, "DescribeImages", c.images(&q), |i| i.id.clone()).await;
+    let want = est
+        .images(
+            &s,
+            Some(multicloud_sim::estate::ImageOwner::System),
+            &f,
+            &all,
+        )
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    three_pages("DescribeImages", got, want);
+
+    let got = walk(
+        sim,
+        "DescribeInstanceTypes",
+        c.instance_types(&region),
+        |t| t.id.clone(),
+    )
+    .await;
+    let want = est
+        .with_region(&s, |r| {
+            r.instance_types.iter().map(|t| t.id.clone()).collect()
+        })
+        .unwrap();
+    three_pages("DescribeInstanceTypes", got, want);
+
+    let q = ListNetwork {
+        region: region.clone(),
+        page_size: Some(1),
+        ..ListNetwork::default()
+    };
+    let got = walk(sim, "DescribeVpcs", n.vpcs(&q), |v| v.id.clone()).await;
+    let want = est
+        .vpcs(&s, &f, &all)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    three_pages("DescribeVpcs", got, want);
+    let got = walk(sim, "DescribeVSwitches", n.subnets(&q), |v| v.id.clone()).await;
+    let want = est
+        .subnets(&s, &f, &all)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    three_pages("DescribeVSwitches", got, want);
+    let got = walk(sim, "DescribeSecurityGroups", n.security_groups(&q), |v| {
+        v.id.clone()
+    })
+    .await;
+    let want = est
+        .security_groups(&s, &f, &all)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    three_pages("DescribeSecurityGroups", got, want);
+    let got = walk(sim, "DescribeEipAddresses", n.public_ips(&q), |v| {
+        v.id.clone()
+    })
+    .await;
+    let want = est
+        .public_ips(&s, &f, &all)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    three_pages("DescribeEipAddresses", got, want);
+
+    let got = walk(sim, "ListBuckets", st.buckets(), |b| b.name.clone()).await;
+    let infos = est.buckets("alibaba", &a.id).unwrap();
+    let want: BTreeSet<String> = infos.iter().map(|b| b.name.clone()).collect();
+    three_pages("ListBuckets", got, want);
+    let b = infos
+        .iter()
+        .find(|b| b.region == s.region)
+        .expect("a bucket in the region");
+    let q = ListObjects {
+        bucket: b.name.clone(),
+        page_size: Some(1),
+        ..ListObjects::default()
+    };
+    let got = walk(sim, "ListObjectsV2", st.objects(&q), |o| match o {
+        multicloud::model::ObjectEntry::Object(m) => m.key.clone(),
+        other => panic!("not an object: {other:?}"),
+    })
+    .await;
+    let want = est
+        .with_region(&s, |r| r.buckets[&b.name].objects.keys().cloned().collect())
+        .unwrap();
+    three_pages("ListObjectsV2", got, want);
+
+    let (users, groups, roles, policies) = est
+        .iam("alibaba", &a.id, |i| {
+            (
+                i.users.keys().cloned().collect::<BTreeSet<_>>(),
+                i.groups.keys().cloned().collect::<BTreeSet<_>>(),
+                i.roles.keys().cloned().collect::<BTreeSet<_>>(),
+                i.policies.keys().cloned().collect::<BTreeSet<_>>(),
+            )
+        })
+        .unwrap();
+    let got = walk(sim, "ListUsers", iam.users(), |u| u.name.clone()).await;
+    three_pages("ListUsers", got, users);
+    let got = walk(sim, "ListGroups", iam.groups(), |g| g.name.clone()).await;
+    three_pages("ListGroups", got, groups);
+    let got = walk(sim, "ListRoles", iam.roles(), |r| r.name.clone()).await;
+    three_pages("ListRoles", got, roles);
+    let got = walk(sim, "ListPolicies", iam.policies(None), |p| p.name.clone()).await;
+    three_pages("ListPolicies", got, policies);
+
+    // Cost lines: no key of their own; the month's lines sum to the estate.
+    let month = chrono::Utc::now().date_naive();
+    let q = multicloud::model::CostQuery::month_of(month);
+    let before = calls(sim, "DescribeInstanceBill");
+    let lines: Vec<_> = p
+        .billing()
+        .expect("billing")
+        .cost_lines(&q)
+        .try_collect()
+        .await
+        .expect("cost lines");
+    let pages = calls(sim, "DescribeInstanceBill") - before;
+    assert!(lines.len() >= 3, "{} cost lines", lines.len());
+    assert!(
+        pages >= lines.len(),
+        "{pages} pages for {} lines",
+        lines.len()
+    );
+    let mut sum: std::collections::BTreeMap<String, rust_decimal::Decimal> = Default::default();
+    for l in &lines {
+        *sum.entry(l.currency.clone()).or_default() += l.payable_amount;
+    }
+    assert_eq!(sum, est.cost_total("alibaba", &a.id, month).unwrap());
+}

@@ -37,6 +37,13 @@ pub struct Harness {
     pub faults: Vec<FaultRule>,
     /// Whether the estate gets the suite's short transition timings.
     pub fast_timings: bool,
+    /// `Some(n)`: a denser network and storage estate (see
+    /// [`Harness::per_region`]); `None`: the generator's defaults (one VPC
+    /// and security group, a bucket, about one public IP per five
+    /// instances).
+    pub per_region: Option<usize>,
+    /// The sim's page cap (see [`Harness::page_cap`]).
+    pub page_cap: Option<usize>,
 }
 
 impl Harness {
@@ -49,7 +56,26 @@ impl Harness {
             instances: 5,
             faults: Vec::new(),
             fast_timings: true,
+            per_region: None,
+            page_cap: None,
         }
+    }
+
+    /// `n` VPCs per region (each with two subnets and its security group),
+    /// `n` buckets per region and `n` public IPs per region (when there
+    /// are instances), so that listings at page size 1 walk `n` pages and
+    /// more.
+    pub fn per_region(mut self, n: usize) -> Self {
+        self.per_region = Some(n);
+        self
+    }
+
+    /// Every page the sim answers holds at most `n` items whatever the
+    /// request asks (`Estate::set_page_cap`; the frontends that honour it
+    /// are listed there): pages a listing whose query has no page size.
+    pub fn page_cap(mut self, n: usize) -> Self {
+        self.page_cap = Some(n);
+        self
     }
 
     /// The sim's seed.
@@ -99,6 +125,22 @@ impl Harness {
             .regions(self.regions)
             .instances_per_region(self.instances)
             .https(true);
+        if let Some(n) = self.per_region {
+            let mut g = multicloud_sim::GenConfig {
+                seed: self.seed,
+                providers: vec![name.to_string()],
+                regions: self.regions,
+                instances_per_region: self.instances,
+                vpcs_per_region: n,
+                subnets_per_vpc: 2,
+                buckets_per_region: n as f64,
+                ..multicloud_sim::GenConfig::default()
+            };
+            if self.instances > 0 {
+                g.public_ips_per_instance = n as f64 / self.instances as f64;
+            }
+            b = b.generator(g);
+        }
         for r in &self.faults {
             b = b.fault(r.clone());
         }
@@ -108,6 +150,9 @@ impl Harness {
             .expect("CA file");
         if self.fast_timings {
             sim.estate().set_timings(super::fast_timings());
+        }
+        if let Some(n) = self.page_cap {
+            sim.estate().set_page_cap(Some(n));
         }
         let file = AccountsFile::parse(&sim.accounts_toml()).expect("accounts file");
         let account = file

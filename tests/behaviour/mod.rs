@@ -74,8 +74,12 @@ pub mod harness;
 /// ```
 #[allow(unused_macros)]
 macro_rules! suite {
+    // Three VPCs (two subnets and a security group each) and three public
+    // IPs per region, so page size 1 walks several pages of each list.
     (@check $h:expr; list_every_page) => {
-        $crate::behaviour::suite!(@test $h; behaviour_list_every_page, false, list_every_page());
+        $crate::behaviour::suite!(
+            @test $h.per_region(3); behaviour_list_every_page, false, list_every_page()
+        );
     };
     (@check $h:expr; list_with_filters) => {
         $crate::behaviour::suite!(@test $h; behaviour_list_with_filters, false, list_with_filters());
@@ -421,7 +425,11 @@ fn zone_and_launch(
         .expect("sim region")
 }
 
-/// Every list with page size 1 returns exactly the estate's resources.
+/// Every list with page size 1 returns exactly the estate's resources, by
+/// id (the `suite!` macro starts this check's sim with
+/// [`Harness::per_region`](harness::Harness::per_region)`(3)`: three VPCs,
+/// six subnets, three security groups and three public IPs per region, so
+/// each list has several pages).
 pub async fn list_every_page(p: &dyn Provider, sim: &SimHandle) {
     let s = sim_scope(p, sim).await;
     let compute = p.compute().expect("compute");
@@ -466,35 +474,46 @@ pub async fn list_every_page(p: &dyn Provider, sim: &SimHandle) {
         };
         let e = sim.estate();
         let f = Filter::default();
-        let n: Vec<_> = net.vpcs(&nq).try_collect().await.expect("vpcs");
-        assert_eq!(
-            n.len(),
-            e.vpcs(&s, &f, &PageReq::All).expect("estate").total,
-            "vpcs"
+        let ids = |what: &str, got: Vec<String>, want: Vec<String>| {
+            let n = got.len();
+            let got: BTreeSet<String> = got.into_iter().collect();
+            assert_eq!(got.len(), n, "{what}: an item was listed twice");
+            assert_eq!(got, want.into_iter().collect(), "{what} at page size 1");
+        };
+        let got = net.vpcs(&nq).map_ok(|x| x.id).try_collect().await;
+        let want = e.vpcs(&s, &f, &PageReq::All).expect("estate").items;
+        ids(
+            "vpcs",
+            got.expect("vpcs"),
+            want.into_iter().map(|x| x.id).collect(),
         );
-        let n: Vec<_> = net.subnets(&nq).try_collect().await.expect("subnets");
-        assert_eq!(
-            n.len(),
-            e.subnets(&s, &f, &PageReq::All).expect("estate").total,
-            "subnets"
+        let got = net.subnets(&nq).map_ok(|x| x.id).try_collect().await;
+        let want = e.subnets(&s, &f, &PageReq::All).expect("estate").items;
+        ids(
+            "subnets",
+            got.expect("subnets"),
+            want.into_iter().map(|x| x.id).collect(),
         );
-        let n: Vec<_> = net
+        let got = net
             .security_groups(&nq)
+            .map_ok(|x| x.id)
             .try_collect()
-            .await
-            .expect("security groups");
-        assert_eq!(
-            n.len(),
-            e.security_groups(&s, &f, &PageReq::All)
-                .expect("estate")
-                .total,
-            "security groups"
+            .await;
+        let want = e
+            .security_groups(&s, &f, &PageReq::All)
+            .expect("estate")
+            .items;
+        ids(
+            "security groups",
+            got.expect("security groups"),
+            want.into_iter().map(|x| x.id).collect(),
         );
-        let n: Vec<_> = net.public_ips(&nq).try_collect().await.expect("public ips");
-        assert_eq!(
-            n.len(),
-            e.public_ips(&s, &f, &PageReq::All).expect("estate").total,
-            "public ips"
+        let got = net.public_ips(&nq).map_ok(|x| x.id).try_collect().await;
+        let want = e.public_ips(&s, &f, &PageReq::All).expect("estate").items;
+        ids(
+            "public ips",
+            got.expect("public ips"),
+            want.into_iter().map(|x| x.id).collect(),
         );
     }
 }

@@ -631,8 +631,10 @@ fn list_buckets(c: &Call, auth: &AuthIdentity) -> SimResponse {
         .filter(|b| b.name.starts_with(&prefix) && b.name.as_str() > marker.as_str())
         .collect();
     names.sort_by(|a, b| a.name.cmp(&b.name));
-    let truncated = names.len() > max_keys;
-    names.truncate(max_keys);
+    // Fewer than max-keys under the estate's page cap.
+    let shown = c.ctx.estate.capped_page(max_keys);
+    let truncated = names.len() > shown;
+    names.truncate(shown);
     let paging = q("prefix").is_some() || q("marker").is_some() || q("max-keys").is_some();
     let mut x = Xml::new().open("ListAllMyBucketsResult");
     if paging {

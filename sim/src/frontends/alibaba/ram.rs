@@ -44,7 +44,8 @@ pub(super) fn handle(rpc: &Rpc) -> SimResponse {
     r.unwrap_or_else(|e| e)
 }
 
-/// Marker/MaxItems paging (MaxItems 1..=1000, default 100).
+/// Marker/MaxItems paging (MaxItems 1..=1000, default 100; pages are
+/// shorter under the estate's page cap).
 fn marker_page(rpc: &Rpc, items: Vec<Value>, list: &str, item: &str) -> R<SimResponse> {
     let max: usize = rpc.num("MaxItems")?.unwrap_or(100);
     if max == 0 || max > 1000 {
@@ -65,7 +66,8 @@ fn marker_page(rpc: &Rpc, items: Vec<Value>, list: &str, item: &str) -> R<SimRes
         })?,
     };
     let total = items.len();
-    let page: Vec<Value> = items.into_iter().skip(offset).take(max).collect();
+    let take = rpc.ctx.estate.capped_page(max);
+    let page: Vec<Value> = items.into_iter().skip(offset).take(take).collect();
     let end = offset + page.len();
     let mut v = json!({list: {item: page}, "IsTruncated": end < total});
     if end < total {
