@@ -161,6 +161,7 @@ impl Harness {
             .find(|a| a.provider == self.kind)
             .unwrap_or_else(|| panic!("a {name} account"));
         Env {
+            kind: self.kind,
             sim,
             account,
             _dir: dir,
@@ -170,6 +171,8 @@ impl Harness {
 
 /// A running sim for one provider.
 pub struct Env {
+    /// The provider under test.
+    pub kind: ProviderKind,
     /// The simulator.
     pub sim: SimHandle,
     /// The provider's account from the sim's accounts file (resolve and CA
@@ -185,6 +188,60 @@ impl Env {
         let mut a = self.account.clone();
         a.read_only = read_only;
         connect(&a).await
+    }
+}
+
+impl Env {
+    /// A second account of the provider under test with nothing in it: the
+    /// first account's regions (zones, images and instance types kept) but
+    /// no instances, volumes, VPCs, subnets, security groups, public IPs or
+    /// buckets, no IAM users, groups, roles or policies, and no cost lines.
+    /// Added to the sim's estate; its accounts-file entry is returned.
+    pub fn empty_account(&self) -> AccountConfig {
+        let name = self.kind.as_str();
+        let first = self.sim.accounts(name).remove(0);
+        let mut a = self
+            .sim
+            .estate()
+            .with_account(name, &first.id, |a| a.clone())
+            .expect("the first account");
+        let id: String = first.id.chars().rev().collect();
+        assert_ne!(id, first.id, "a new account id");
+        let key = &first.access_key_id;
+        let cut = key.len().saturating_sub(4);
+        a.id = id.clone();
+        a.name = format!("{name}-empty");
+        a.credentials = multicloud_sim::estate::Credentials {
+            access_key_id: format!("{}EMTY", &key[..cut]),
+            secret_access_key: multicloud_sim::estate::SecretString(
+                first.secret_access_key.expose().chars().rev().collect(),
+            ),
+        };
+        for v in a.extras.values_mut() {
+            if *v == first.id {
+                *v = id.clone();
+            }
+        }
+        for r in a.regions.values_mut() {
+            *r = multicloud_sim::estate::RegionState {
+                id: r.id.clone(),
+                zones: r.zones.clone(),
+                images: r.images.clone(),
+                instance_types: r.instance_types.clone(),
+                ..Default::default()
+            };
+        }
+        a.iam = Default::default();
+        a.costs.clear();
+        self.sim
+            .estate()
+            .add_account(a)
+            .expect("add the empty account");
+        let file = AccountsFile::parse(&self.sim.accounts_toml()).expect("accounts file");
+        file.accounts
+            .into_iter()
+            .find(|x| x.name == format!("{name}-empty"))
+            .expect("the empty account in the accounts file")
     }
 }
 

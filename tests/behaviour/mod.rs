@@ -148,6 +148,16 @@ macro_rules! suite {
             @test $h.instances(0); behaviour_empty_results, false, empty_results($missing_ip_id)
         );
     };
+    // Connects to a second, empty account of the sim.
+    (@check $h:expr; empty_account_lists) => {
+        #[tokio::test]
+        async fn behaviour_empty_account_lists() {
+            let env = $h.start().await;
+            let p = $crate::behaviour::harness::connect(&env.empty_account()).await;
+            $crate::behaviour::empty_account_lists(&*p, &env.sim).await;
+            env.sim.shutdown().await;
+        }
+    };
     (@check $h:expr; regions_zones_and_account) => {
         $crate::behaviour::suite!(
             @test $h; behaviour_regions_zones_and_account, false, regions_zones_and_account()
@@ -260,6 +270,7 @@ macro_rules! suite {
                 lost_response_create_makes_exactly_one_instance($create),
                 throttled_volume_listing_succeeds($volumes),
                 empty_results($missing_ip),
+                empty_account_lists,
                 regions_zones_and_account,
                 images_and_instance_types,
                 assume_role_credentials($role_arn, $token_header),
@@ -1396,6 +1407,56 @@ pub async fn empty_results(p: &dyn Provider, sim: &SimHandle, missing_ip_id: &st
     st.delete_bucket(bucket)
         .await
         .expect("delete the empty bucket");
+}
+
+/// In an account with nothing in it ([`harness::Env::empty_account`]),
+/// every list is an empty stream, not an error, at page size 1 and at the
+/// default: instances, volumes, VPCs, subnets, security groups, public IPs
+/// (in the account's first region), buckets, IAM users, groups, roles and
+/// custom policies, and this month's cost lines.
+pub async fn empty_account_lists(p: &dyn Provider, sim: &SimHandle) {
+    let s = sim_scope(p, sim).await;
+    assert!(
+        sim.estate()
+            .with_region(&s, |r| r.vpcs.is_empty() && r.instances.is_empty())
+            .expect("estate"),
+        "connected to the empty account"
+    );
+    let c = p.compute().expect("compute");
+    let net = p.network().expect("network");
+    for page_size in [Some(1), None] {
+        let region = s.region.clone();
+        let at = format!("at page size {page_size:?}");
+        let q = ListInstances {
+            region: region.clone(),
+            page_size,
+            ..ListInstances::default()
+        };
+        assert_empty(c.instances(&q), &format!("instances {at}")).await;
+        let q = ListVolumes {
+            region: region.clone(),
+            page_size,
+            ..ListVolumes::default()
+        };
+        assert_empty(c.volumes(&q), &format!("volumes {at}")).await;
+        let q = ListNetwork {
+            region,
+            page_size,
+            ..ListNetwork::default()
+        };
+        assert_empty(net.vpcs(&q), &format!("vpcs {at}")).await;
+        assert_empty(net.subnets(&q), &format!("subnets {at}")).await;
+        assert_empty(net.security_groups(&q), &format!("security groups {at}")).await;
+        assert_empty(net.public_ips(&q), &format!("public ips {at}")).await;
+    }
+    assert_empty(p.storage().expect("storage").buckets(), "buckets").await;
+    let iam = p.iam().expect("iam");
+    assert_empty(iam.users(), "users").await;
+    assert_empty(iam.groups(), "groups").await;
+    assert_empty(iam.roles(), "roles").await;
+    assert_empty(iam.policies(Some(PolicyKind::Custom)), "custom policies").await;
+    let q = CostQuery::month_of(chrono::Utc::now().date_naive());
+    assert_empty(p.billing().expect("billing").cost_lines(&q), "cost lines").await;
 }
 
 /// Collects a listing and asserts it is empty (and not an error).
