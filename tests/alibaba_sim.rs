@@ -859,3 +859,33 @@ async fn every_list_walks_several_pages() {
     }
     assert_eq!(sum, est.cost_total("alibaba", &a.id, month).unwrap());
 }
+
+/// A CreateUser that failed without making the user (every answer a 5xx,
+/// nothing applied): each time GetUser finds no user, CreateUser is sent
+/// again, three times in all; the error is returned and no user exists.
+#[tokio::test]
+async fn create_user_failing_unapplied_is_retried_after_a_lookup() {
+    let e = alibaba()
+        .instances(1)
+        .fault(FaultRule::new("alibaba", "CreateUser").error_rate(1.0))
+        .start()
+        .await;
+    let p = e.connect(false).await;
+    let a = e.sim.accounts("alibaba").remove(0);
+    let iam = p.iam().expect("iam");
+    let err = iam
+        .create_user(&multicloud::model::NewUser {
+            name: "never-made".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("every CreateUser fails");
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    assert_eq!(
+        calls(&e.sim, "CreateUser"),
+        3,
+        "sent again after each lookup"
+    );
+    assert_eq!(calls(&e.sim, "GetUser"), 3, "looked up after each failure");
+    assert!(e.sim.estate().user("alibaba", &a.id, "never-made").is_err());
+}
