@@ -323,7 +323,23 @@ impl Storage for AlibabaProvider {
         );
         c.headers = vec![("Content-Type".to_string(), "application/xml".to_string())];
         c.body = Bytes::from(create_bucket_body(spec.storage_class.as_deref()));
-        self.client().oss(&c).await?;
+        match self.client().oss(&c).await {
+            Ok(_) => {}
+            // OSS answers the owner's PutBucket of its own bucket with 200
+            // (the PutBucket reference: later calls modify the bucket's
+            // metadata), so a retry after a lost answer succeeds. An
+            // OSS-compatible deployment answering `BucketAlreadyExists`
+            // instead: the bucket is ours, in this region, when ListBuckets
+            // says so.
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                self.forget_bucket(&spec.name);
+                match self.bucket_region(&spec.name).await {
+                    Ok(Some(r)) if r == spec.region => {}
+                    _ => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        }
         self.remember_bucket(&spec.name, &spec.region);
         Ok(Bucket {
             provider: crate::model::ProviderKind::Alibaba,

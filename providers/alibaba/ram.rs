@@ -153,11 +153,42 @@ impl Iam for AlibabaProvider {
         user_from("GetUser", r)
     }
 
+    /// RAM's `CreateUser` takes no client token, so it is never sent twice
+    /// blindly: when an attempt fails without a definite answer
+    /// (`Unavailable`, `Timeout`: the answer may have been lost after RAM
+    /// made the user), the user is looked up by name (`GetUser`) and
+    /// returned if it exists; only when it does not is `CreateUser` sent
+    /// again (up to three attempts). `EntityAlreadyExists` after such an
+    /// unsure attempt is the user that attempt made.
     async fn create_user(&self, spec: &NewUser) -> Result<User> {
-        let r: UserResponse = self
-            .ram("CreateUser", &create_user_params(spec), CallKind::Mutation)
-            .await?;
-        user_from("CreateUser", r)
+        const ATTEMPTS: usize = 3;
+        let params = create_user_params(spec);
+        let mut unsure = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let err = match self
+                .ram::<UserResponse>("CreateUser", &params, CallKind::Mutation)
+                .await
+            {
+                Ok(r) => return user_from("CreateUser", r),
+                Err(e) => e,
+            };
+            if unsure && err.kind() == ErrorKind::AlreadyExists {
+                return self.user(&spec.name).await;
+            }
+            if !matches!(err.kind(), ErrorKind::Unavailable | ErrorKind::Timeout) {
+                return Err(err);
+            }
+            match self.user(&spec.name).await {
+                Ok(u) => {
+                    tracing::debug!(user = %spec.name, error = %err, "CreateUser answer lost; the user exists");
+                    return Ok(u);
+                }
+                Err(e) if e.kind() == ErrorKind::NotFound && attempt < ATTEMPTS => unsure = true,
+                Err(_) => return Err(err),
+            }
+        }
     }
 
     /// Without `cleanup`, a user with attached policies, access keys or

@@ -647,3 +647,74 @@ async fn throttle_and_server_error_faults() {
     .await;
     assert_eq!(r.status, 500);
 }
+
+/// PutBucket of the caller's own bucket, same region and storage class, is
+/// `200 OK` and leaves one bucket (OSS's PutBucket reference: later
+/// PutBucket calls on the same bucket modify its metadata); another storage
+/// class is `409 BucketAlreadyExists` ("Cannot modify existing bucket's
+/// storage class."), as is a name another account owns.
+#[tokio::test]
+async fn put_bucket_again_is_ok_for_its_owner() {
+    let sim = start(vec![]).await;
+    let c = client(&sim);
+    make_bucket(&c, &sim).await;
+    make_bucket(&c, &sim).await;
+    let a = sim.accounts("alibaba").remove(0);
+    let mine: Vec<_> = sim
+        .estate()
+        .buckets("alibaba", &a.id)
+        .unwrap()
+        .into_iter()
+        .filter(|b| b.name == BUCKET)
+        .collect();
+    assert_eq!(mine.len(), 1);
+    let archive = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+        <CreateBucketConfiguration><StorageClass>Archive</StorageClass></CreateBucketConfiguration>";
+    let r = send(
+        &c,
+        &sim,
+        Req {
+            method: "PUT",
+            bucket: Some(BUCKET),
+            body: archive.to_vec(),
+            ..Req::default()
+        },
+    )
+    .await;
+    assert_eq!((r.status, r.code().as_str()), (409, "BucketAlreadyExists"));
+    assert!(r.text().contains("storage class"), "{}", r.text());
+    // A name held by another account.
+    let sim = Sim::builder()
+        .generator(multicloud_sim::estate::GenConfig {
+            seed: 9,
+            providers: vec!["alibaba".into()],
+            accounts_per_provider: 2,
+            regions: 1,
+            instances_per_region: 1,
+            ..Default::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let c = client(&sim);
+    let other = sim.accounts("alibaba").remove(1);
+    sim.estate()
+        .create_bucket(
+            &multicloud_sim::Scope::new("alibaba", &other.id, &other.regions[0]),
+            "nope",
+            None,
+        )
+        .unwrap();
+    let r = send(
+        &c,
+        &sim,
+        Req {
+            method: "PUT",
+            bucket: Some("nope"),
+            ..Req::default()
+        },
+    )
+    .await;
+    assert_eq!((r.status, r.code().as_str()), (409, "BucketAlreadyExists"));
+    assert!(r.text().contains("not available"), "{}", r.text());
+}

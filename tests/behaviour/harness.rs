@@ -37,6 +37,13 @@ pub struct Harness {
     pub faults: Vec<FaultRule>,
     /// Whether the estate gets the suite's short transition timings.
     pub fast_timings: bool,
+    /// `Some(n)`: a denser network and storage estate (see
+    /// [`Harness::per_region`]); `None`: the generator's defaults (one VPC
+    /// and security group, a bucket, about one public IP per five
+    /// instances).
+    pub per_region: Option<usize>,
+    /// The sim's page cap (see [`Harness::page_cap`]).
+    pub page_cap: Option<usize>,
 }
 
 impl Harness {
@@ -49,7 +56,26 @@ impl Harness {
             instances: 5,
             faults: Vec::new(),
             fast_timings: true,
+            per_region: None,
+            page_cap: None,
         }
+    }
+
+    /// `n` VPCs per region (each with two subnets and its security group),
+    /// `n` buckets per region and `n` public IPs per region (when there
+    /// are instances), so that listings at page size 1 walk `n` pages and
+    /// more.
+    pub fn per_region(mut self, n: usize) -> Self {
+        self.per_region = Some(n);
+        self
+    }
+
+    /// Every page the sim answers holds at most `n` items whatever the
+    /// request asks (`Estate::set_page_cap`; the frontends that honour it
+    /// are listed there): pages a listing whose query has no page size.
+    pub fn page_cap(mut self, n: usize) -> Self {
+        self.page_cap = Some(n);
+        self
     }
 
     /// The sim's seed.
@@ -99,6 +125,22 @@ impl Harness {
             .regions(self.regions)
             .instances_per_region(self.instances)
             .https(true);
+        if let Some(n) = self.per_region {
+            let mut g = multicloud_sim::GenConfig {
+                seed: self.seed,
+                providers: vec![name.to_string()],
+                regions: self.regions,
+                instances_per_region: self.instances,
+                vpcs_per_region: n,
+                subnets_per_vpc: 2,
+                buckets_per_region: n as f64,
+                ..multicloud_sim::GenConfig::default()
+            };
+            if self.instances > 0 {
+                g.public_ips_per_instance = n as f64 / self.instances as f64;
+            }
+            b = b.generator(g);
+        }
         for r in &self.faults {
             b = b.fault(r.clone());
         }
@@ -109,6 +151,9 @@ impl Harness {
         if self.fast_timings {
             sim.estate().set_timings(super::fast_timings());
         }
+        if let Some(n) = self.page_cap {
+            sim.estate().set_page_cap(Some(n));
+        }
         let file = AccountsFile::parse(&sim.accounts_toml()).expect("accounts file");
         let account = file
             .accounts
@@ -116,6 +161,7 @@ impl Harness {
             .find(|a| a.provider == self.kind)
             .unwrap_or_else(|| panic!("a {name} account"));
         Env {
+            kind: self.kind,
             sim,
             account,
             _dir: dir,
@@ -125,6 +171,8 @@ impl Harness {
 
 /// A running sim for one provider.
 pub struct Env {
+    /// The provider under test.
+    pub kind: ProviderKind,
     /// The simulator.
     pub sim: SimHandle,
     /// The provider's account from the sim's accounts file (resolve and CA
@@ -140,6 +188,60 @@ impl Env {
         let mut a = self.account.clone();
         a.read_only = read_only;
         connect(&a).await
+    }
+}
+
+impl Env {
+    /// A second account of the provider under test with nothing in it: the
+    /// first account's regions (zones, images and instance types kept) but
+    /// no instances, volumes, VPCs, subnets, security groups, public IPs or
+    /// buckets, no IAM users, groups, roles or policies, and no cost lines.
+    /// Added to the sim's estate; its accounts-file entry is returned.
+    pub fn empty_account(&self) -> AccountConfig {
+        let name = self.kind.as_str();
+        let first = self.sim.accounts(name).remove(0);
+        let mut a = self
+            .sim
+            .estate()
+            .with_account(name, &first.id, |a| a.clone())
+            .expect("the first account");
+        let id: String = first.id.chars().rev().collect();
+        assert_ne!(id, first.id, "a new account id");
+        let key = &first.access_key_id;
+        let cut = key.len().saturating_sub(4);
+        a.id = id.clone();
+        a.name = format!("{name}-empty");
+        a.credentials = multicloud_sim::estate::Credentials {
+            access_key_id: format!("{}EMTY", &key[..cut]),
+            secret_access_key: multicloud_sim::estate::SecretString(
+                first.secret_access_key.expose().chars().rev().collect(),
+            ),
+        };
+        for v in a.extras.values_mut() {
+            if *v == first.id {
+                *v = id.clone();
+            }
+        }
+        for r in a.regions.values_mut() {
+            *r = multicloud_sim::estate::RegionState {
+                id: r.id.clone(),
+                zones: r.zones.clone(),
+                images: r.images.clone(),
+                instance_types: r.instance_types.clone(),
+                ..Default::default()
+            };
+        }
+        a.iam = Default::default();
+        a.costs.clear();
+        self.sim
+            .estate()
+            .add_account(a)
+            .expect("add the empty account");
+        let file = AccountsFile::parse(&self.sim.accounts_toml()).expect("accounts file");
+        file.accounts
+            .into_iter()
+            .find(|x| x.name == format!("{name}-empty"))
+            .expect("the empty account in the accounts file")
     }
 }
 

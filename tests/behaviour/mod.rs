@@ -28,10 +28,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use bytes::Bytes;
 use futures::TryStreamExt;
 use multicloud::model::{
-    CostQuery, GetOptions, InstanceSpec, InstanceState, ListInstances, ListNetwork, ListObjects,
-    ListVolumes, NewUser, ObjectEntry, PolicyKind, PolicyRef, PresignMethod, PresignOptions,
-    Principal, PublicIpSpec, PublicIpState, PutOptions, SecurityGroupSpec, SecurityRule,
-    StopOptions, SubnetSpec, VolumeSpec, VolumeState, VpcSpec, WaitOptions,
+    CostQuery, Direction, GetOptions, InstanceSpec, InstanceState, ListInstances, ListNetwork,
+    ListObjects, ListVolumes, NewUser, ObjectEntry, Peer, PolicyKind, PolicyRef, PortRange,
+    PresignMethod, PresignOptions, Principal, PublicIpSpec, PublicIpState, PutOptions,
+    SecurityGroupSpec, SecurityRule, StopOptions, SubnetSpec, VolumeSpec, VolumeState, VpcSpec,
+    WaitOptions,
 };
 use multicloud::{ErrorKind, Provider};
 use multicloud_sim::estate::{AccountInfo, ImageOwner, Timings};
@@ -73,8 +74,12 @@ pub mod harness;
 /// ```
 #[allow(unused_macros)]
 macro_rules! suite {
+    // Three VPCs (two subnets and a security group each) and three public
+    // IPs per region, so page size 1 walks several pages of each list.
     (@check $h:expr; list_every_page) => {
-        $crate::behaviour::suite!(@test $h; behaviour_list_every_page, false, list_every_page());
+        $crate::behaviour::suite!(
+            @test $h.per_region(3); behaviour_list_every_page, false, list_every_page()
+        );
     };
     (@check $h:expr; list_with_filters) => {
         $crate::behaviour::suite!(@test $h; behaviour_list_with_filters, false, list_with_filters());
@@ -142,6 +147,16 @@ macro_rules! suite {
         $crate::behaviour::suite!(
             @test $h.instances(0); behaviour_empty_results, false, empty_results($missing_ip_id)
         );
+    };
+    // Connects to a second, empty account of the sim.
+    (@check $h:expr; empty_account_lists) => {
+        #[tokio::test]
+        async fn behaviour_empty_account_lists() {
+            let env = $h.start().await;
+            let p = $crate::behaviour::harness::connect(&env.empty_account()).await;
+            $crate::behaviour::empty_account_lists(&*p, &env.sim).await;
+            env.sim.shutdown().await;
+        }
     };
     (@check $h:expr; regions_zones_and_account) => {
         $crate::behaviour::suite!(
@@ -255,6 +270,7 @@ macro_rules! suite {
                 lost_response_create_makes_exactly_one_instance($create),
                 throttled_volume_listing_succeeds($volumes),
                 empty_results($missing_ip),
+                empty_account_lists,
                 regions_zones_and_account,
                 images_and_instance_types,
                 assume_role_credentials($role_arn, $token_header),
@@ -420,7 +436,11 @@ fn zone_and_launch(
         .expect("sim region")
 }
 
-/// Every list with page size 1 returns exactly the estate's resources.
+/// Every list with page size 1 returns exactly the estate's resources, by
+/// id (the `suite!` macro starts this check's sim with
+/// [`Harness::per_region`](harness::Harness::per_region)`(3)`: three VPCs,
+/// six subnets, three security groups and three public IPs per region, so
+/// each list has several pages).
 pub async fn list_every_page(p: &dyn Provider, sim: &SimHandle) {
     let s = sim_scope(p, sim).await;
     let compute = p.compute().expect("compute");
@@ -465,35 +485,46 @@ pub async fn list_every_page(p: &dyn Provider, sim: &SimHandle) {
         };
         let e = sim.estate();
         let f = Filter::default();
-        let n: Vec<_> = net.vpcs(&nq).try_collect().await.expect("vpcs");
-        assert_eq!(
-            n.len(),
-            e.vpcs(&s, &f, &PageReq::All).expect("estate").total,
-            "vpcs"
+        let ids = |what: &str, got: Vec<String>, want: Vec<String>| {
+            let n = got.len();
+            let got: BTreeSet<String> = got.into_iter().collect();
+            assert_eq!(got.len(), n, "{what}: an item was listed twice");
+            assert_eq!(got, want.into_iter().collect(), "{what} at page size 1");
+        };
+        let got = net.vpcs(&nq).map_ok(|x| x.id).try_collect().await;
+        let want = e.vpcs(&s, &f, &PageReq::All).expect("estate").items;
+        ids(
+            "vpcs",
+            got.expect("vpcs"),
+            want.into_iter().map(|x| x.id).collect(),
         );
-        let n: Vec<_> = net.subnets(&nq).try_collect().await.expect("subnets");
-        assert_eq!(
-            n.len(),
-            e.subnets(&s, &f, &PageReq::All).expect("estate").total,
-            "subnets"
+        let got = net.subnets(&nq).map_ok(|x| x.id).try_collect().await;
+        let want = e.subnets(&s, &f, &PageReq::All).expect("estate").items;
+        ids(
+            "subnets",
+            got.expect("subnets"),
+            want.into_iter().map(|x| x.id).collect(),
         );
-        let n: Vec<_> = net
+        let got = net
             .security_groups(&nq)
+            .map_ok(|x| x.id)
             .try_collect()
-            .await
-            .expect("security groups");
-        assert_eq!(
-            n.len(),
-            e.security_groups(&s, &f, &PageReq::All)
-                .expect("estate")
-                .total,
-            "security groups"
+            .await;
+        let want = e
+            .security_groups(&s, &f, &PageReq::All)
+            .expect("estate")
+            .items;
+        ids(
+            "security groups",
+            got.expect("security groups"),
+            want.into_iter().map(|x| x.id).collect(),
         );
-        let n: Vec<_> = net.public_ips(&nq).try_collect().await.expect("public ips");
-        assert_eq!(
-            n.len(),
-            e.public_ips(&s, &f, &PageReq::All).expect("estate").total,
-            "public ips"
+        let got = net.public_ips(&nq).map_ok(|x| x.id).try_collect().await;
+        let want = e.public_ips(&s, &f, &PageReq::All).expect("estate").items;
+        ids(
+            "public ips",
+            got.expect("public ips"),
+            want.into_iter().map(|x| x.id).collect(),
         );
     }
 }
@@ -716,8 +747,9 @@ pub async fn volume_round_trip(p: &dyn Provider, sim: &SimHandle) {
     assert_eq!(err.kind(), ErrorKind::NotFound);
 }
 
-/// VPC, subnet, security group and rule round trip; a VPC with a subnet
-/// cannot be deleted.
+/// VPC, subnet, security group and rule round trip (the provider's ingress
+/// rule, then an egress rule: each listed with its direction after
+/// authorize and gone after revoke); a VPC with a subnet cannot be deleted.
 pub async fn network_round_trip(p: &dyn Provider, sim: &SimHandle, rule: SecurityRule) {
     let s = sim_scope(p, sim).await;
     let n = p.network().expect("network");
@@ -784,6 +816,51 @@ pub async fn network_round_trip(p: &dyn Provider, sim: &SimHandle, rule: Securit
         !g.rules
             .iter()
             .any(|r| r.ports == rule.ports && r.peer == rule.peer)
+    );
+    // The same rule outbound: HTTPS to a documentation range.
+    let egress = SecurityRule {
+        id: None,
+        direction: Direction::Egress,
+        ports: Some(PortRange::single(443)),
+        peer: Peer::Cidr("198.51.100.0/24".into()),
+        description: Some("https out".into()),
+        ..rule.clone()
+    };
+    let is_egress = |r: &SecurityRule| {
+        r.direction == Direction::Egress && r.ports == egress.ports && r.peer == egress.peer
+    };
+    n.authorize_rule(&s.region, &sg.id, &egress)
+        .await
+        .expect("authorize egress");
+    let g = n
+        .security_group(&s.region, &sg.id)
+        .await
+        .expect("get group");
+    let found = g
+        .rules
+        .iter()
+        .find(|r| is_egress(r))
+        .cloned()
+        .unwrap_or_else(|| panic!("the egress rule is listed: {:?}", g.rules));
+    assert_eq!(found.protocol, egress.protocol);
+    assert!(
+        !g.rules
+            .iter()
+            .any(|r| r.direction == Direction::Ingress && r.peer == egress.peer),
+        "listed as ingress: {:?}",
+        g.rules
+    );
+    n.revoke_rule(&s.region, &sg.id, &found)
+        .await
+        .expect("revoke egress");
+    let g = n
+        .security_group(&s.region, &sg.id)
+        .await
+        .expect("get group");
+    assert!(
+        !g.rules.iter().any(is_egress),
+        "egress rule revoked: {:?}",
+        g.rules
     );
     n.delete_security_group(&s.region, &sg.id)
         .await
@@ -1330,6 +1407,56 @@ pub async fn empty_results(p: &dyn Provider, sim: &SimHandle, missing_ip_id: &st
     st.delete_bucket(bucket)
         .await
         .expect("delete the empty bucket");
+}
+
+/// In an account with nothing in it ([`harness::Env::empty_account`]),
+/// every list is an empty stream, not an error, at page size 1 and at the
+/// default: instances, volumes, VPCs, subnets, security groups, public IPs
+/// (in the account's first region), buckets, IAM users, groups, roles and
+/// custom policies, and this month's cost lines.
+pub async fn empty_account_lists(p: &dyn Provider, sim: &SimHandle) {
+    let s = sim_scope(p, sim).await;
+    assert!(
+        sim.estate()
+            .with_region(&s, |r| r.vpcs.is_empty() && r.instances.is_empty())
+            .expect("estate"),
+        "connected to the empty account"
+    );
+    let c = p.compute().expect("compute");
+    let net = p.network().expect("network");
+    for page_size in [Some(1), None] {
+        let region = s.region.clone();
+        let at = format!("at page size {page_size:?}");
+        let q = ListInstances {
+            region: region.clone(),
+            page_size,
+            ..ListInstances::default()
+        };
+        assert_empty(c.instances(&q), &format!("instances {at}")).await;
+        let q = ListVolumes {
+            region: region.clone(),
+            page_size,
+            ..ListVolumes::default()
+        };
+        assert_empty(c.volumes(&q), &format!("volumes {at}")).await;
+        let q = ListNetwork {
+            region,
+            page_size,
+            ..ListNetwork::default()
+        };
+        assert_empty(net.vpcs(&q), &format!("vpcs {at}")).await;
+        assert_empty(net.subnets(&q), &format!("subnets {at}")).await;
+        assert_empty(net.security_groups(&q), &format!("security groups {at}")).await;
+        assert_empty(net.public_ips(&q), &format!("public ips {at}")).await;
+    }
+    assert_empty(p.storage().expect("storage").buckets(), "buckets").await;
+    let iam = p.iam().expect("iam");
+    assert_empty(iam.users(), "users").await;
+    assert_empty(iam.groups(), "groups").await;
+    assert_empty(iam.roles(), "roles").await;
+    assert_empty(iam.policies(Some(PolicyKind::Custom)), "custom policies").await;
+    let q = CostQuery::month_of(chrono::Utc::now().date_naive());
+    assert_empty(p.billing().expect("billing").cost_lines(&q), "cost lines").await;
 }
 
 /// Collects a listing and asserts it is empty (and not an error).

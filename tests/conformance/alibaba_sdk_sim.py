@@ -337,6 +337,37 @@ def more_rpc(rt):
         for_group = ram.list_policies_for_group_with_options(
             ram_models.ListPoliciesForGroupRequest(group_name=groups.groups.group[0].group_name), rt).body
         check("ram.ListPoliciesForGroup", for_group.policies is not None)
+    # A policy attached to and detached from a group and a role.
+    group = groups.groups.group[0].group_name
+    role = roles[0].role_name
+
+    def names_for(kind):
+        if kind == "group":
+            b = ram.list_policies_for_group_with_options(
+                ram_models.ListPoliciesForGroupRequest(group_name=group), rt).body
+        else:
+            b = ram.list_policies_for_role_with_options(
+                ram_models.ListPoliciesForRoleRequest(role_name=role), rt).body
+        return [p.policy_name for p in b.policies.policy]
+
+    before = {"group": names_for("group"), "role": names_for("role")}
+    pol = next(p for p in pols if p.policy_name not in before["group"] + before["role"])
+    ram.attach_policy_to_group_with_options(ram_models.AttachPolicyToGroupRequest(
+        policy_type=pol.policy_type, policy_name=pol.policy_name, group_name=group), rt)
+    ram.attach_policy_to_role_with_options(ram_models.AttachPolicyToRoleRequest(
+        policy_type=pol.policy_type, policy_name=pol.policy_name, role_name=role), rt)
+    after = {"group": names_for("group"), "role": names_for("role")}
+    for k in ("group", "role"):
+        check(f"ram.AttachPolicyTo{k.title()} then ListPoliciesFor{k.title()}",
+              sorted(after[k]) == sorted(before[k] + [pol.policy_name]),
+              f"before={before[k]} after={after[k]}")
+    ram.detach_policy_from_group_with_options(ram_models.DetachPolicyFromGroupRequest(
+        policy_type=pol.policy_type, policy_name=pol.policy_name, group_name=group), rt)
+    ram.detach_policy_from_role_with_options(ram_models.DetachPolicyFromRoleRequest(
+        policy_type=pol.policy_type, policy_name=pol.policy_name, role_name=role), rt)
+    for k in ("group", "role"):
+        now = names_for(k)
+        check(f"ram.DetachPolicyFrom{k.title()}", now == before[k], f"now={now}")
     keys = ram.list_access_keys_with_options(ram_models.ListAccessKeysRequest(), rt).body
     check("ram.ListAccessKeys", len(keys.access_keys.access_key) >= 1)
 
@@ -388,6 +419,10 @@ def oss_v2_sdk():
     client = oss.Client(cfg)
     name = "sdk-conf-ossv2"
     client.put_bucket(oss.PutBucketRequest(bucket=name))
+    # The owner's PutBucket of its own bucket succeeds (OSS PutBucket
+    # reference: later calls modify the bucket's metadata).
+    again = client.put_bucket(oss.PutBucketRequest(bucket=name))
+    check("oss-v2 put bucket again (owner)", again.status_code == 200, f"status={again.status_code}")
     for i in range(4):
         client.put_object(oss.PutObjectRequest(bucket=name, key=f"k/{i}", body=f"v{i}".encode()))
     got = client.get_object(oss.GetObjectRequest(bucket=name, key="k/2"))

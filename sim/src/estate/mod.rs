@@ -308,6 +308,8 @@ struct Inner {
     requests: std::sync::atomic::AtomicU64,
     id_fns: RwLock<HashMap<String, IdFn>>,
     clock: Clock,
+    /// The most items a listing answers per page (0: no cap).
+    page_cap: std::sync::atomic::AtomicUsize,
 }
 
 /// Shared handle to the estate.
@@ -358,6 +360,7 @@ impl Estate {
                 requests: std::sync::atomic::AtomicU64::new(0),
                 id_fns: RwLock::new(HashMap::new()),
                 clock,
+                page_cap: std::sync::atomic::AtomicUsize::new(0),
             }),
         }
     }
@@ -405,6 +408,32 @@ impl Estate {
     /// Change transition delays (applies to transitions already under way too).
     pub fn set_timings(&self, t: Timings) {
         self.inner.data.write().timings = t;
+    }
+
+    /// Caps every page a frontend answers at `n` items (`None`: no cap),
+    /// whatever page size the request asks for. Clouds may answer fewer
+    /// items than asked and say so with their continuation marker (RAM's
+    /// `IsTruncated`/`Marker`, OSS's `IsTruncated`/`NextMarker`, BSS's
+    /// `NextToken`); tests use the cap to make a client walk several pages
+    /// of a listing whose query carries no page size. Frontends that honour
+    /// it: Alibaba RAM, OSS and BSS listings.
+    pub fn set_page_cap(&self, n: Option<usize>) {
+        let v = n.map(|n| n.max(1)).unwrap_or(0);
+        self.inner
+            .page_cap
+            .store(v, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `asked` items, or fewer under the [page cap](Self::set_page_cap).
+    pub fn capped_page(&self, asked: usize) -> usize {
+        match self
+            .inner
+            .page_cap
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            0 => asked,
+            cap => asked.min(cap),
+        }
     }
 
     /// Replace the id function of a provider (frontends: vendor id styles).

@@ -148,7 +148,7 @@ fn instance_bill(rpc: &Rpc) -> R<SimResponse> {
     let page: Vec<Value> = items
         .iter()
         .skip(offset)
-        .take(max)
+        .take(rpc.ctx.estate.capped_page(max))
         .map(|c| render_line(c, &rpc.auth.account))
         .collect();
     let end = offset + page.len();

@@ -671,7 +671,7 @@ fn describe_instance_types(rpc: &Rpc) -> R<SimResponse> {
     let total = items.len();
     let (offset, limit) = rpc
         .token_page(1600, Bounds::Reject(1600))?
-        .unwrap_or((0, 1600));
+        .unwrap_or((0, rpc.ctx.estate.capped_page(1600)));
     let page: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
     let next = next_token(offset, page.len(), total).unwrap_or_default();
     Ok(rpc.ok(json!({"InstanceTypes": {"InstanceType": page}, "NextToken": next})))

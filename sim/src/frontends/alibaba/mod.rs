@@ -761,7 +761,9 @@ impl Rpc<'_> {
     }
 
     /// `NextToken` + `MaxResults`: `(offset, limit)`, `None` when neither is
-    /// given. The token is an opaque form of the next item's offset. How
+    /// given; the limit is shortened by the estate's page cap (token
+    /// listings may answer fewer items than asked; page-number listings are
+    /// never capped, as their offsets follow from the page size). The token is an opaque form of the next item's offset. How
     /// `MaxResults` is bounded depends on the API ([`Bounds`]).
     pub fn token_page(&self, default: usize, bounds: Bounds) -> R<Option<(usize, usize)>> {
         let token = self.p("NextToken");
@@ -779,7 +781,7 @@ impl Rpc<'_> {
             None => 0,
             Some(t) => decode_token(&t).ok_or_else(|| self.invalid("NextToken"))?,
         };
-        Ok(Some((offset, limit)))
+        Ok(Some((offset, self.ctx.estate.capped_page(limit))))
     }
 }
 

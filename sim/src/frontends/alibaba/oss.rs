@@ -399,6 +399,60 @@ fn endpoint(region: &str) -> (String, String) {
     )
 }
 
+/// `PutBucket` of a name that is taken. OSS's PutBucket reference: "If
+/// multiple PutBucket operations are called from Alibaba Cloud accounts to
+/// create the same bucket, the first operation creates the bucket and
+/// subsequent operations modify the metadata of the bucket" -- the owner
+/// re-creating its bucket in the same region with the same storage class
+/// gets `200 OK`. Its 409 reference lists the refusals: another owner's name
+/// ("The requested bucket name is not available"), another region ("Bucket
+/// already exists can't modify location") and another storage class
+/// ("Cannot modify existing bucket's storage class."), each with the code
+/// `BucketAlreadyExists`. `None` when the name is free.
+fn put_existing_bucket(
+    c: &Call,
+    e: &Estate,
+    account: &str,
+    bucket: &str,
+    region: &str,
+    class: Option<&str>,
+) -> Option<SimResponse> {
+    let (owner, home) = e.bucket_owner(NAME, bucket)?;
+    let conflict = |msg: &str| {
+        oss_error(
+            &c.rid,
+            &c.req.host,
+            409,
+            "BucketAlreadyExists",
+            msg,
+            &[("BucketName", bucket)],
+        )
+    };
+    if owner != account {
+        return Some(conflict(
+            "The requested bucket name is not available. The bucket namespace is shared by all \
+             users of the system. Please select a different name and try again.",
+        ));
+    }
+    if home != region {
+        return Some(conflict("Bucket already exists can't modify location."));
+    }
+    let current = e
+        .buckets(NAME, account)
+        .ok()
+        .and_then(|v| v.into_iter().find(|b| b.name == bucket))
+        .map(|b| b.storage_class);
+    if let (Some(want), Some(have)) = (class, current) {
+        if !want.eq_ignore_ascii_case(&have) {
+            return Some(conflict("Cannot modify existing bucket's storage class."));
+        }
+    }
+    Some(
+        c.ok(StatusCode::OK)
+            .with_header("location", &format!("/{bucket}")),
+    )
+}
+
 fn handle(c: &Call, action: &str, auth: &AuthIdentity) -> SimResponse {
     let e: &Estate = &c.ctx.estate;
     let (bucket, key, host_region) = locate(c.req);
@@ -422,6 +476,9 @@ fn handle(c: &Call, action: &str, auth: &AuthIdentity) -> SimResponse {
             let t = b[s..].find("</StorageClass>")?;
             Some(b[s..s + t].to_string())
         });
+        if let Some(r) = put_existing_bucket(c, e, account, &bucket, &region, class.as_deref()) {
+            return r;
+        }
         return match e.create_bucket(
             &Scope::new(NAME, account, &region),
             &bucket,
@@ -574,8 +631,10 @@ fn list_buckets(c: &Call, auth: &AuthIdentity) -> SimResponse {
         .filter(|b| b.name.starts_with(&prefix) && b.name.as_str() > marker.as_str())
         .collect();
     names.sort_by(|a, b| a.name.cmp(&b.name));
-    let truncated = names.len() > max_keys;
-    names.truncate(max_keys);
+    // Fewer than max-keys under the estate's page cap.
+    let shown = c.ctx.estate.capped_page(max_keys);
+    let truncated = names.len() > shown;
+    names.truncate(shown);
     let paging = q("prefix").is_some() || q("marker").is_some() || q("max-keys").is_some();
     let mut x = Xml::new().open("ListAllMyBucketsResult");
     if paging {

@@ -27,8 +27,12 @@ pub(super) fn handle(rpc: &Rpc) -> SimResponse {
         "ListPoliciesForUser" => policies_for(rpc, "UserName", Principal::User),
         "ListPoliciesForGroup" => policies_for(rpc, "GroupName", Principal::Group),
         "ListPoliciesForRole" => policies_for(rpc, "RoleName", Principal::Role),
-        "AttachPolicyToUser" => attach(rpc, true),
-        "DetachPolicyFromUser" => attach(rpc, false),
+        "AttachPolicyToUser" => attach(rpc, "UserName", Principal::User, true),
+        "DetachPolicyFromUser" => attach(rpc, "UserName", Principal::User, false),
+        "AttachPolicyToGroup" => attach(rpc, "GroupName", Principal::Group, true),
+        "DetachPolicyFromGroup" => attach(rpc, "GroupName", Principal::Group, false),
+        "AttachPolicyToRole" => attach(rpc, "RoleName", Principal::Role, true),
+        "DetachPolicyFromRole" => attach(rpc, "RoleName", Principal::Role, false),
         "ListAccessKeys" => list_access_keys(rpc),
         "DeleteAccessKey" => delete_access_key(rpc),
         other => Err(rpc.err(
@@ -40,7 +44,8 @@ pub(super) fn handle(rpc: &Rpc) -> SimResponse {
     r.unwrap_or_else(|e| e)
 }
 
-/// Marker/MaxItems paging (MaxItems 1..=1000, default 100).
+/// Marker/MaxItems paging (MaxItems 1..=1000, default 100; pages are
+/// shorter under the estate's page cap).
 fn marker_page(rpc: &Rpc, items: Vec<Value>, list: &str, item: &str) -> R<SimResponse> {
     let max: usize = rpc.num("MaxItems")?.unwrap_or(100);
     if max == 0 || max > 1000 {
@@ -61,7 +66,8 @@ fn marker_page(rpc: &Rpc, items: Vec<Value>, list: &str, item: &str) -> R<SimRes
         })?,
     };
     let total = items.len();
-    let page: Vec<Value> = items.into_iter().skip(offset).take(max).collect();
+    let take = rpc.ctx.estate.capped_page(max);
+    let page: Vec<Value> = items.into_iter().skip(offset).take(take).collect();
     let end = offset + page.len();
     let mut v = json!({list: {item: page}, "IsTruncated": end < total});
     if end < total {
@@ -290,12 +296,16 @@ fn policies_for(rpc: &Rpc, param: &str, mk: fn(String) -> Principal) -> R<SimRes
     Ok(rpc.ok(json!({"Policies": {"Policy": ps.iter().map(render_attached).collect::<Vec<_>>()}})))
 }
 
-fn attach(rpc: &Rpc, on: bool) -> R<SimResponse> {
-    let user = rpc.need("UserName")?;
+/// `AttachPolicyTo{User,Group,Role}` / `DetachPolicyFrom{User,Group,Role}`:
+/// `PolicyType`, `PolicyName` and the principal's `UserName`, `GroupName`
+/// or `RoleName` (alibabacloud-ram20150501 request models); the answer is
+/// `{"RequestId"}` only.
+fn attach(rpc: &Rpc, param: &str, mk: fn(String) -> Principal, on: bool) -> R<SimResponse> {
+    let who = rpc.need(param)?;
     let policy = rpc.need("PolicyName")?;
     rpc.need("PolicyType")?;
     let e = &rpc.ctx.estate;
-    let p = Principal::User(user);
+    let p = mk(who);
     let r = if on {
         e.attach_policy(super::NAME, &rpc.auth.account, &p, &policy)
     } else {
