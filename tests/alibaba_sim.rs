@@ -631,6 +631,11 @@ async fn walk<T, K: Ord + std::fmt::Debug>(
     (keys, calls(sim, action) - before)
 }
 
+/// The ids of a simulator listing's items.
+fn ids<T>(items: Vec<T>, id: impl Fn(T) -> String) -> std::collections::BTreeSet<String> {
+    items.into_iter().map(id).collect()
+}
+
 /// Asserts a listing walked at least three pages and found exactly `want`.
 fn three_pages<K: Ord + std::fmt::Debug>(
     action: &str,
@@ -686,13 +691,7 @@ async fn every_list_walks_several_pages() {
         ..ListInstances::default()
     };
     let got = walk(sim, "DescribeInstances", c.instances(&q), |i| i.id.clone()).await;
-    let want = est
-        .instances(&s, &f, &all)
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|i| i.id)
-        .collect();
+    let want = ids(est.instances(&s, &f, &all).unwrap().items, |i| i.id);
     three_pages("DescribeInstances", got, want);
 
     let q = ListVolumes {
@@ -701,13 +700,7 @@ async fn every_list_walks_several_pages() {
         ..ListVolumes::default()
     };
     let got = walk(sim, "DescribeDisks", c.volumes(&q), |v| v.id.clone()).await;
-    let want = est
-        .volumes(&s, &f, &all)
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|v| v.id)
-        .collect();
+    let want = ids(est.volumes(&s, &f, &all).unwrap().items, |v| v.id);
     three_pages("DescribeDisks", got, want);
 
     let q = ListImages {
@@ -717,18 +710,17 @@ async fn every_list_walks_several_pages() {
         ..ListImages::default()
     };
     let got = walk(sim, "DescribeImages", c.images(&q), |i| i.id.clone()).await;
-    let want = est
-        .images(
+    let want = ids(
+        est.images(
             &s,
             Some(multicloud_sim::estate::ImageOwner::System),
             &f,
             &all,
         )
         .unwrap()
-        .items
-        .into_iter()
-        .map(|i| i.id)
-        .collect();
+        .items,
+        |i| i.id,
+    );
     three_pages("DescribeImages", got, want);
 
     let got = walk(
@@ -751,46 +743,22 @@ async fn every_list_walks_several_pages() {
         ..ListNetwork::default()
     };
     let got = walk(sim, "DescribeVpcs", n.vpcs(&q), |v| v.id.clone()).await;
-    let want = est
-        .vpcs(&s, &f, &all)
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|v| v.id)
-        .collect();
+    let want = ids(est.vpcs(&s, &f, &all).unwrap().items, |v| v.id);
     three_pages("DescribeVpcs", got, want);
     let got = walk(sim, "DescribeVSwitches", n.subnets(&q), |v| v.id.clone()).await;
-    let want = est
-        .subnets(&s, &f, &all)
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|v| v.id)
-        .collect();
+    let want = ids(est.subnets(&s, &f, &all).unwrap().items, |v| v.id);
     three_pages("DescribeVSwitches", got, want);
     let got = walk(sim, "DescribeSecurityGroups", n.security_groups(&q), |v| {
         v.id.clone()
     })
     .await;
-    let want = est
-        .security_groups(&s, &f, &all)
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|v| v.id)
-        .collect();
+    let want = ids(est.security_groups(&s, &f, &all).unwrap().items, |v| v.id);
     three_pages("DescribeSecurityGroups", got, want);
     let got = walk(sim, "DescribeEipAddresses", n.public_ips(&q), |v| {
         v.id.clone()
     })
     .await;
-    let want = est
-        .public_ips(&s, &f, &all)
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|v| v.id)
-        .collect();
+    let want = ids(est.public_ips(&s, &f, &all).unwrap().items, |v| v.id);
     three_pages("DescribeEipAddresses", got, want);
 
     let got = walk(sim, "ListBuckets", st.buckets(), |b| b.name.clone()).await;
