@@ -796,7 +796,7 @@ impl Storage for TencentProvider {
             .await
         {
             Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) if e.code() == Some("NoSuchBucket") => {}
             Err(e) => return Err(e),
         }
         self.remember_bucket(&name, None);
@@ -892,11 +892,9 @@ impl Storage for TencentProvider {
 
     async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
         let bucket = self.full_bucket(bucket);
-        let region = match self.bucket_region(&bucket).await {
-            Ok(r) => r,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
-        };
+        // A bucket the account does not have is an error (a mistyped
+        // name), not an object that is already gone.
+        let region = self.bucket_region(&bucket).await?;
         let req = self.cos_req(Method::DELETE, &bucket, &region, key);
         match self
             .client
@@ -904,7 +902,9 @@ impl Storage for TencentProvider {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            // COS answers 204 for a missing key; `NoSuchKey` is taken as
+            // gone too. `NoSuchBucket` and code-less 404s are errors.
+            Err(e) if e.code() == Some("NoSuchKey") => Ok(()),
             Err(e) => Err(e),
         }
     }
@@ -943,11 +943,11 @@ impl Storage for TencentProvider {
         key: &str,
         opts: &PresignOptions,
     ) -> Result<PresignedRequest> {
+        let now = chrono::Utc::now();
+        let (expires, expires_at) = presign_expiry(now, opts.expires_secs)?;
         let bucket = self.full_bucket(bucket);
         let region = self.bucket_region(&bucket).await?;
         let creds = self.client.credentials().await?;
-        let expires = i64::try_from(opts.expires_secs).unwrap_or(i64::MAX / 2);
-        let now = chrono::Utc::now();
         let url = presign_object_url(
             &self.client.endpoints().cos_bucket_url(&bucket, &region),
             key,
@@ -960,14 +960,64 @@ impl Storage for TencentProvider {
             method: opts.method,
             url,
             headers: Tags::new(),
-            expires_at: now + chrono::Duration::seconds(expires),
+            expires_at,
         })
     }
+}
+
+/// The longest validity [`Storage::presign`] accepts: ten years.
+///
+/// COS itself sets no maximum (the signature's `q-sign-time` end is any
+/// Unix time, and the vendor's SDKs take any `Expired`), so the bound is
+/// ours: it keeps the end time far inside what `chrono` and `i64` hold
+/// (an unchecked `u64::MAX` overflowed them), and a URL that outlives ten
+/// years is a standing credential rather than a presigned request (share a
+/// public-read object instead). With temporary credentials the URL stops
+/// working when the token expires, whatever the bound.
+pub const MAX_PRESIGN_SECS: u64 = 10 * 365 * 24 * 3600;
+
+/// Validate a presign duration: the seconds to sign for and the expiry
+/// time. `InvalidArgument` for 0 or more than [`MAX_PRESIGN_SECS`].
+pub fn presign_expiry(
+    now: chrono::DateTime<chrono::Utc>,
+    expires_secs: u64,
+) -> Result<(i64, chrono::DateTime<chrono::Utc>)> {
+    let bad = || {
+        Error::invalid_argument(format!(
+            "presign expires_secs must be between 1 and {MAX_PRESIGN_SECS} (ten years), \
+             got {expires_secs}"
+        ))
+        .with_provider("tencent")
+        .with_service("cos")
+    };
+    if expires_secs == 0 || expires_secs > MAX_PRESIGN_SECS {
+        return Err(bad());
+    }
+    let secs = i64::try_from(expires_secs).map_err(|_| bad())?;
+    let at = chrono::Duration::try_seconds(secs)
+        .and_then(|d| now.checked_add_signed(d))
+        .ok_or_else(bad)?;
+    Ok((secs, at))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A huge presign duration is an `InvalidArgument`, not a panic.
+    #[test]
+    fn presign_expiry_is_bounded() {
+        let now = chrono::Utc::now();
+        for bad in [0, MAX_PRESIGN_SECS + 1, 9_300_000_000_000_000, u64::MAX] {
+            let e = presign_expiry(now, bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}");
+        }
+        let (secs, at) = presign_expiry(now, 900).unwrap();
+        assert_eq!(secs, 900);
+        assert_eq!(at, now + chrono::Duration::seconds(900));
+        let (secs, _) = presign_expiry(now, MAX_PRESIGN_SECS).unwrap();
+        assert_eq!(secs as u64, MAX_PRESIGN_SECS);
+    }
 
     #[test]
     fn encoded_listing_is_decoded_and_paged() {
