@@ -296,3 +296,33 @@ async fn presign_rejects_huge_durations() {
         .unwrap();
     assert!(u.url.contains("q-sign-time="), "{}", u.url);
 }
+
+/// PutBucket retried after a failed attempt: `BucketAlreadyOwnedByYou` on
+/// the retry means the earlier attempt made the bucket (success, once); on
+/// the first attempt it means the bucket existed (`AlreadyExists`).
+#[tokio::test]
+async fn create_bucket_after_a_lost_attempt_succeeds_once() {
+    let spec = multicloud::model::BucketSpec {
+        name: "mine".into(),
+        region: "ap-guangzhou".into(),
+        ..Default::default()
+    };
+    let server = Server::start(|n| {
+        if n == 0 {
+            canned(503)
+        } else {
+            cos_error(409, "BucketAlreadyOwnedByYou")
+        }
+    })
+    .await;
+    let p = provider(&server);
+    let b = p.storage().unwrap().create_bucket(&spec).await.unwrap();
+    assert_eq!(b.name, "mine-1250000000");
+    assert_eq!(server.count(), 2);
+
+    let server = Server::start(|_| cos_error(409, "BucketAlreadyOwnedByYou")).await;
+    let p = provider(&server);
+    let e = p.storage().unwrap().create_bucket(&spec).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    assert_eq!(server.count(), 1);
+}

@@ -625,6 +625,20 @@ impl TencentProvider {
             .with_service("cos"))
     }
 
+    /// Whether the account's bucket list has `bucket` in `region` (any
+    /// listing error counts as no).
+    async fn bucket_listed(&self, bucket: &str, region: &str) -> bool {
+        let mut all = self.buckets();
+        while let Some(b) = all.next().await {
+            match b {
+                Ok(b) if b.name == bucket => return b.region.as_deref() == Some(region),
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
     async fn put_single(
         &self,
         bucket: &str,
@@ -768,9 +782,25 @@ impl Storage for TencentProvider {
             tracing::debug!(storage_class = %sc, "COS buckets take no storage class; ignored");
         }
         req.body = Bytes::from_static(put_bucket_body().as_bytes());
-        self.client
+        match self
+            .client
             .cos("PutBucket", req, CallKind::Idempotent)
-            .await?;
+            .await
+        {
+            Ok(_) => {}
+            // A retry after an attempt whose answer was lost: COS answers
+            // 409 `BucketAlreadyOwnedByYou` because that attempt made the
+            // bucket. On the first attempt the same code means the bucket
+            // existed before: `AlreadyExists`.
+            Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") && e.attempts() > 1 => {}
+            // Every answer lost (or timed out): the bucket may exist now.
+            Err(e) if matches!(e.kind(), ErrorKind::Unavailable | ErrorKind::Timeout) => {
+                if !self.bucket_listed(&name, &spec.region).await {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
         self.remember_bucket(&name, Some(&spec.region));
         Ok(Bucket {
             provider: ProviderKind::Tencent,
@@ -965,16 +995,17 @@ impl Storage for TencentProvider {
     }
 }
 
-/// The longest validity [`Storage::presign`] accepts: ten years.
+/// The longest validity [`Storage::presign`] accepts: 100 years.
 ///
-/// COS itself sets no maximum (the signature's `q-sign-time` end is any
-/// Unix time, and the vendor's SDKs take any `Expired`), so the bound is
-/// ours: it keeps the end time far inside what `chrono` and `i64` hold
-/// (an unchecked `u64::MAX` overflowed them), and a URL that outlives ten
-/// years is a standing credential rather than a presigned request (share a
-/// public-read object instead). With temporary credentials the URL stops
-/// working when the token expires, whatever the bound.
-pub const MAX_PRESIGN_SECS: u64 = 10 * 365 * 24 * 3600;
+/// COS itself sets no maximum: the signature's `q-sign-time` end is any
+/// Unix time, the vendor's SDKs take any `Expired`, and the COS FAQ ("How
+/// do I set the COS signature to be permanent?") suggests an end "a long
+/// time (for example, 50 years)" away. The bound is ours: it admits that
+/// practice and keeps the end time far inside what `chrono` and `i64` hold
+/// (an unchecked `u64::MAX` overflowed them and panicked). With temporary
+/// credentials the URL stops working when the token expires, whatever the
+/// bound.
+pub const MAX_PRESIGN_SECS: u64 = 100 * 365 * 24 * 3600;
 
 /// Validate a presign duration: the seconds to sign for and the expiry
 /// time. `InvalidArgument` for 0 or more than [`MAX_PRESIGN_SECS`].
@@ -984,7 +1015,7 @@ pub fn presign_expiry(
 ) -> Result<(i64, chrono::DateTime<chrono::Utc>)> {
     let bad = || {
         Error::invalid_argument(format!(
-            "presign expires_secs must be between 1 and {MAX_PRESIGN_SECS} (ten years), \
+            "presign expires_secs must be between 1 and {MAX_PRESIGN_SECS} (100 years), \
              got {expires_secs}"
         ))
         .with_provider("tencent")
