@@ -10,7 +10,8 @@
 //!    section `[default]` (or the profile named in the account config or in
 //!    `TENCENTCLOUD_PROFILE`), keys `secret_id`, `secret_key`. A `role_arn`
 //!    in the section is parsed into [`ProfileEntry::role_arn`] but not acted
-//!    on: the profile's keys are used as they are, no role is assumed (use
+//!    on: the profile's keys are used as they are, no role is assumed, as in
+//!    the vendor's Python SDK `ProfileCredential` (use
 //!    `credentials.source = "assume_role"` for that);
 //! 3. the CVM instance role from the metadata service and STS `AssumeRole`:
 //!    [`super::creds`] (they need HTTP).
