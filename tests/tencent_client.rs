@@ -215,8 +215,6 @@ async fn delete_object_needs_the_bucket() {
         .delete_object("real", "k")
         .await
         .unwrap();
-    // A bucket that is not in the account's list is already deleted.
-    p.storage().unwrap().delete_bucket("gone").await.unwrap();
 }
 
 /// Bad credentials are an error of `regions()`, not the static list.
@@ -325,4 +323,19 @@ async fn create_bucket_after_a_lost_attempt_succeeds_once() {
     let e = p.storage().unwrap().create_bucket(&spec).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     assert_eq!(server.count(), 1);
+}
+
+/// `delete_bucket` is `Ok` for a bucket absent from the account's list, but
+/// a bucket list that cannot be read (a code-less 404 from a wrong
+/// endpoint) is an error, not "already deleted".
+#[tokio::test]
+async fn delete_bucket_needs_a_readable_bucket_list() {
+    let server = Server::start(|_| xml(200, BUCKETS)).await;
+    let p = provider(&server);
+    p.storage().unwrap().delete_bucket("gone").await.unwrap();
+
+    let server = Server::start(|_| canned(404)).await;
+    let p = provider(&server);
+    let e = p.storage().unwrap().delete_bucket("any").await.unwrap_err();
+    assert_eq!(e.http_status(), Some(404));
 }

@@ -608,21 +608,29 @@ impl TencentProvider {
     /// The region of a bucket (cache, else the bucket list); `NotFound`
     /// when the account has no such bucket.
     async fn bucket_region(&self, bucket: &str) -> Result<String> {
+        self.bucket_region_opt(bucket).await?.ok_or_else(|| {
+            Error::not_found(format!("COS bucket `{bucket}` not found"))
+                .with_provider("tencent")
+                .with_service("cos")
+        })
+    }
+
+    /// The region of a bucket, `None` when the account's bucket list does
+    /// not have it; an error only when the list cannot be read.
+    async fn bucket_region_opt(&self, bucket: &str) -> Result<Option<String>> {
         if let Some(r) = self.bucket_region_cached(bucket) {
-            return Ok(r);
+            return Ok(Some(r));
         }
         let mut all = self.buckets();
         while let Some(b) = all.next().await {
             let b = b?;
             if b.name == bucket {
                 if let Some(r) = b.region {
-                    return Ok(r);
+                    return Ok(Some(r));
                 }
             }
         }
-        Err(Error::not_found(format!("COS bucket `{bucket}` not found"))
-            .with_provider("tencent")
-            .with_service("cos"))
+        Ok(None)
     }
 
     /// Whether the account's bucket list has `bucket` in `region` (any
@@ -814,10 +822,10 @@ impl Storage for TencentProvider {
 
     async fn delete_bucket(&self, name: &str) -> Result<()> {
         let name = self.full_bucket(name);
-        let region = match self.bucket_region(&name).await {
-            Ok(r) => r,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
+        // Not in the account's bucket list: already deleted. A failure to
+        // read the list (even a 404 from a wrong endpoint) is an error.
+        let Some(region) = self.bucket_region_opt(&name).await? else {
+            return Ok(());
         };
         let req = self.cos_req(Method::DELETE, &name, &region, "");
         match self
