@@ -692,3 +692,266 @@ async fn stop_options_reach_the_api() {
     assert_eq!(bodies[1]["StoppedMode"], "KEEP_CHARGING");
     env.sim.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------
+// Lost responses on every create: exactly one resource, returned (or, for
+// token creates whose every answer is lost, a retryable error and the same
+// resource on the next call with the same token).
+// ---------------------------------------------------------------------------
+
+/// Make `action` lose every answer (the sim still applies the request).
+fn lose_all(sim: &SimHandle, action: &str) {
+    sim.faults()
+        .add(FaultRule::new("tencent", action).lost_response_rate(1.0));
+}
+
+/// The lost answers of `action`, checked to be at least one.
+fn assert_lost(sim: &SimHandle, action: &str) -> usize {
+    let n = harness::lost_answers(sim, action);
+    assert!(n >= 1, "the sim lost no {action} answer");
+    n
+}
+
+#[tokio::test]
+async fn lost_create_disks_makes_one_disk() {
+    let env = start(41, 0).await;
+    let p = connect(&env.account).await;
+    let s = scope(&*p, &env.sim).await;
+    let zone = env
+        .sim
+        .estate()
+        .with_region(&s, |r| r.zones[0].clone())
+        .expect("region");
+    let c = p.compute().expect("compute");
+    let spec = multicloud::model::VolumeSpec {
+        region: s.region.clone(),
+        zone: Some(zone),
+        name: "lost-disk".into(),
+        size_gib: 20,
+        client_token: Some("mc-lost-disk-token-1".into()),
+        ..Default::default()
+    };
+    lose_all(&env.sim, "CreateDisks");
+    let first = c.create_volume(&spec).await;
+    let sent = assert_lost(&env.sim, "CreateDisks");
+    env.sim.faults().clear();
+    let q = multicloud::model::ListVolumes {
+        region: s.region.clone(),
+        ..Default::default()
+    };
+    let named: Vec<_> = c
+        .volumes(&q)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("volumes")
+        .into_iter()
+        .filter(|v| v.name == "lost-disk")
+        .collect();
+    assert_eq!(named.len(), 1, "{sent} attempts made exactly one disk");
+    match first {
+        Ok(v) => assert_eq!(v.id, named[0].id),
+        Err(e) => assert!(
+            e.is_retryable() || e.kind() == ErrorKind::Unavailable,
+            "{e}"
+        ),
+    }
+    // The same token returns the same disk, creating nothing.
+    let again = c.create_volume(&spec).await.expect("same token");
+    assert_eq!(again.id, named[0].id);
+    let n = c
+        .volumes(&q)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("volumes")
+        .into_iter()
+        .filter(|v| v.name == "lost-disk")
+        .count();
+    assert_eq!(n, 1);
+    env.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn lost_allocate_addresses_makes_one_eip() {
+    let env = start(42, 0).await;
+    let p = connect(&env.account).await;
+    let s = scope(&*p, &env.sim).await;
+    let n = p.network().expect("network");
+    let spec = multicloud::model::PublicIpSpec {
+        region: s.region.clone(),
+        name: Some("lost-eip".into()),
+        client_token: Some("mc-lost-eip-token-1".into()),
+        ..Default::default()
+    };
+    let q = multicloud::model::ListNetwork {
+        region: s.region.clone(),
+        ..Default::default()
+    };
+    let before = n
+        .public_ips(&q)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("eips")
+        .len();
+    lose_all(&env.sim, "AllocateAddresses");
+    let first = n.allocate_public_ip(&spec).await;
+    let sent = assert_lost(&env.sim, "AllocateAddresses");
+    env.sim.faults().clear();
+    let all = n
+        .public_ips(&q)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("eips");
+    assert_eq!(
+        all.len(),
+        before + 1,
+        "{sent} attempts made exactly one EIP"
+    );
+    let again = n.allocate_public_ip(&spec).await.expect("same token");
+    if let Ok(ip) = first {
+        assert_eq!(ip.id, again.id);
+    }
+    let after = n
+        .public_ips(&q)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("eips");
+    assert_eq!(after.len(), before + 1, "the same token made nothing new");
+    assert!(after.iter().any(|i| i.id == again.id));
+    env.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn lost_network_creates_make_one_of_each() {
+    let env = start(43, 0).await;
+    let p = connect(&env.account).await;
+    let s = scope(&*p, &env.sim).await;
+    let zone = env
+        .sim
+        .estate()
+        .with_region(&s, |r| r.zones[0].clone())
+        .expect("region");
+    let n = p.network().expect("network");
+    let q = multicloud::model::ListNetwork {
+        region: s.region.clone(),
+        ..Default::default()
+    };
+
+    lose_all(&env.sim, "CreateVpc");
+    let vpc = n
+        .create_vpc(&multicloud::model::VpcSpec {
+            region: s.region.clone(),
+            name: "lost-vpc".into(),
+            cidr: "10.42.0.0/16".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("CreateVpc answer lost: found by name");
+    assert_lost(&env.sim, "CreateVpc");
+    env.sim.faults().clear();
+    let vpcs: Vec<_> = n.vpcs(&q).try_collect::<Vec<_>>().await.expect("vpcs");
+    let named: Vec<_> = vpcs.iter().filter(|v| v.name == "lost-vpc").collect();
+    assert_eq!(named.len(), 1);
+    assert_eq!(named[0].id, vpc.id);
+
+    lose_all(&env.sim, "CreateSubnet");
+    let subnet = n
+        .create_subnet(&multicloud::model::SubnetSpec {
+            region: s.region.clone(),
+            zone: Some(zone),
+            vpc_id: vpc.id.clone(),
+            name: "lost-subnet".into(),
+            cidr: "10.42.1.0/24".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("CreateSubnet answer lost: found by name");
+    assert_lost(&env.sim, "CreateSubnet");
+    env.sim.faults().clear();
+    let subnets: Vec<_> = n
+        .subnets(&q)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("subnets");
+    let named: Vec<_> = subnets.iter().filter(|v| v.name == "lost-subnet").collect();
+    assert_eq!(named.len(), 1);
+    assert_eq!(named[0].id, subnet.id);
+
+    lose_all(&env.sim, "CreateSecurityGroup");
+    let sg = n
+        .create_security_group(&multicloud::model::SecurityGroupSpec {
+            region: s.region.clone(),
+            vpc_id: Some(vpc.id.clone()),
+            name: "lost-sg".into(),
+            description: Some("lost".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("CreateSecurityGroup answer lost: found by name");
+    assert_lost(&env.sim, "CreateSecurityGroup");
+    env.sim.faults().clear();
+    let groups: Vec<_> = n
+        .security_groups(&q)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("groups");
+    let named: Vec<_> = groups.iter().filter(|g| g.name == "lost-sg").collect();
+    assert_eq!(named.len(), 1);
+    assert_eq!(named[0].id, sg.id);
+    env.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn lost_add_user_makes_one_user() {
+    let env = start(44, 0).await;
+    let p = connect(&env.account).await;
+    let i = p.iam().expect("iam");
+    lose_all(&env.sim, "AddUser");
+    let u = i
+        .create_user(&multicloud::model::NewUser {
+            name: "lost-user".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("AddUser answer lost: found by name");
+    assert_lost(&env.sim, "AddUser");
+    env.sim.faults().clear();
+    let users: Vec<_> = i.users().try_collect::<Vec<_>>().await.expect("users");
+    let named: Vec<_> = users.iter().filter(|x| x.name == "lost-user").collect();
+    assert_eq!(named.len(), 1);
+    assert_eq!(named[0].id, u.id);
+    env.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn lost_put_bucket_makes_one_bucket() {
+    let env = start(45, 0).await;
+    let p = connect(&env.account).await;
+    let s = scope(&*p, &env.sim).await;
+    let st = p.storage().expect("storage");
+    lose_all(&env.sim, "PutBucket");
+    let b = st
+        .create_bucket(&multicloud::model::BucketSpec {
+            name: "lost-bucket".into(),
+            region: s.region.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("PutBucket answers lost: the bucket is there");
+    let sent = assert_lost(&env.sim, "PutBucket");
+    env.sim.faults().clear();
+    let buckets: Vec<_> = st.buckets().try_collect::<Vec<_>>().await.expect("buckets");
+    let named: Vec<_> = buckets.iter().filter(|x| x.name == b.name).collect();
+    assert_eq!(named.len(), 1, "{sent} attempts, one bucket");
+    assert!(b.name.starts_with("lost-bucket"));
+    // A create of a bucket that existed before is AlreadyExists.
+    let e = st
+        .create_bucket(&multicloud::model::BucketSpec {
+            name: "lost-bucket".into(),
+            region: s.region.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("exists");
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    env.sim.shutdown().await;
+}

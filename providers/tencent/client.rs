@@ -44,7 +44,15 @@ pub const PROVIDER: &str = "tencent";
 ///   `PermissionDenied`;
 /// * `ResourceNotFound*` and any code containing `NotFound` or `NotExist`
 ///   (`InvalidInstanceId.NotFound`, `InvalidParameterValue.SubnetNotFound`,
-///   `ResourceNotFound.UserNotExist`) → `NotFound`;
+///   `ResourceNotFound.UserNotExist`) → `NotFound`, except
+///   `InvalidRegion.*` and `InvalidProjectId.*` (a region or project that
+///   does not exist: `InvalidArgument`);
+/// * codes ending in `NameInUse` (CAM's `InvalidParameter.SubUserNameInUse`,
+///   `.GroupNameInUse`, `.RoleNameInUse`, `FailedOperation.PolicyNameInUse`)
+///   → `AlreadyExists`;
+/// * `InvalidAddressIdStatus.NotPermit` (the EIP's state forbids the
+///   operation) and `OperationDenied.HaveKeys` (the CAM user still has API
+///   keys) → `Conflict`;
 /// * codes containing `AlreadyExist`, `Duplicate` or ending in `Exist`/`Exists`
 ///   (`InvalidParameterValue.Duplicate`, `...AlreadyExist`) → `AlreadyExists`;
 /// * `LimitExceeded*`, `ResourceInsufficient*`, `ResourcesSoldOut*` →
@@ -77,6 +85,21 @@ pub fn classify(code: &str) -> ErrorKind {
     }
     if head == "UnauthorizedOperation" || head == "IpInBlacklist" || head == "IpNotInWhitelist" {
         return ErrorKind::PermissionDenied;
+    }
+    // A region or project that does not exist is a wrong argument, not a
+    // missing resource (a delete must not take it for "already gone").
+    if head == "InvalidRegion" || head == "InvalidProjectId" {
+        return ErrorKind::InvalidArgument;
+    }
+    // CAM's "name already used" codes (`InvalidParameter.SubUserNameInUse`,
+    // `.GroupNameInUse`, `.RoleNameInUse`, `FailedOperation.PolicyNameInUse`).
+    if code.ends_with("NameInUse") {
+        return ErrorKind::AlreadyExists;
+    }
+    // An EIP whose state forbids the operation (bound, binding, ...) and a
+    // CAM user that still has API keys: retry after the state changes.
+    if code == "InvalidAddressIdStatus.NotPermit" || code == "OperationDenied.HaveKeys" {
+        return ErrorKind::Conflict;
     }
     if head == "ResourceNotFound" || contains("NotFound") || contains("NotExist") {
         return ErrorKind::NotFound;
@@ -827,6 +850,14 @@ mod tests {
         ("ResourceNotFound.GroupNotExist", NotFound),
         ("InvalidParameter.UserNotExist", NotFound),
         ("InvalidParameterValue.Duplicate", AlreadyExists),
+        ("InvalidParameter.SubUserNameInUse", AlreadyExists),
+        ("InvalidParameter.GroupNameInUse", AlreadyExists),
+        ("InvalidParameter.RoleNameInUse", AlreadyExists),
+        ("FailedOperation.PolicyNameInUse", AlreadyExists),
+        ("InvalidAddressIdStatus.NotPermit", Conflict),
+        ("OperationDenied.HaveKeys", Conflict),
+        ("InvalidRegion.NotFound", InvalidArgument),
+        ("InvalidProjectId.NotFound", InvalidArgument),
         ("InvalidParameterValue.AddressIpAlreadyExist", AlreadyExists),
         ("OperationDenied.InstanceOperationInProgress", Conflict),
         ("OperationDenied.MutexOperationTaskRunning", Conflict),

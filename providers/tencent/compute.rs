@@ -923,13 +923,31 @@ fn not_found(what: &str, id: &str, region: &str) -> Error {
         .with_region(region)
 }
 
-/// `Ok` for a NotFound error (deletes of missing resources).
-pub(crate) fn ok_if_missing(r: Result<()>) -> Result<()> {
+/// Whether `e` says the resource is gone with one of `codes` (the delete
+/// API's own not-found codes). Any other error, even one classified
+/// `NotFound` (`InvalidRegion.NotFound`, a bare HTTP 404 from a wrong
+/// endpoint, a missing principal or bucket), is not.
+pub(crate) fn is_gone(e: &Error, codes: &[&str]) -> bool {
+    e.code().is_some_and(|c| codes.contains(&c))
+}
+
+/// `Ok` when a delete failed only because its resource is already gone
+/// (an error carrying one of `codes`); every other error is returned.
+pub(crate) fn ok_if_gone(r: Result<()>, codes: &[&str]) -> Result<()> {
     match r {
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) if is_gone(&e, codes) => Ok(()),
         other => other,
     }
 }
+
+/// `TerminateInstances`: the instance does not exist (CVM error codes).
+pub const INSTANCE_GONE: &[&str] = &[
+    "InvalidInstanceId.NotFound",
+    "ResourceNotFound.InvalidInstanceIdNotFound",
+];
+
+/// `TerminateDisks`: the disk does not exist (CBS error codes).
+pub const DISK_GONE: &[&str] = &["InvalidDiskId.NotFound"];
 
 /// Retry `get` while it says NotFound, a bounded number of times (the
 /// resource a create just made may not be listed yet). When it never shows,
@@ -1113,7 +1131,7 @@ impl Compute for TencentProvider {
                     Some(_) => Err(e),
                 }
             }
-            other => ok_if_missing(other),
+            other => ok_if_gone(other, INSTANCE_GONE),
         }
     }
 
@@ -1215,7 +1233,7 @@ impl Compute for TencentProvider {
                 CallKind::Idempotent,
             )
             .await;
-        ok_if_missing(r.map(|_| ()))
+        ok_if_gone(r.map(|_| ()), DISK_GONE)
     }
 
     fn images<'a>(&'a self, q: &'a ListImages) -> ResultStream<'a, Image> {

@@ -8,8 +8,11 @@
 //! 2. the INI profile file: the path in `TENCENTCLOUD_CREDENTIALS_FILE`, else
 //!    `~/.tencentcloud/credentials`, else `/etc/tencentcloud/credentials`;
 //!    section `[default]` (or the profile named in the account config or in
-//!    `TENCENTCLOUD_PROFILE`), keys `secret_id`, `secret_key` (and
-//!    `role_arn`, read but used only by role assumption);
+//!    `TENCENTCLOUD_PROFILE`), keys `secret_id`, `secret_key`. A `role_arn`
+//!    in the section is parsed into [`ProfileEntry::role_arn`] but not acted
+//!    on: the profile's keys are used as they are, no role is assumed, as in
+//!    the vendor's Python SDK `ProfileCredential` (use
+//!    `credentials.source = "assume_role"` for that);
 //! 3. the CVM instance role from the metadata service and STS `AssumeRole`:
 //!    [`super::creds`] (they need HTTP).
 //!
@@ -200,7 +203,9 @@ pub struct ProfileEntry {
     pub secret_id: Option<String>,
     /// `secret_key`.
     pub secret_key: Option<Secret>,
-    /// `role_arn`, for role assumption.
+    /// `role_arn`, parsed for callers that want it. The provider does not
+    /// assume it: a profile's keys sign requests as they are (role
+    /// assumption is `credentials.source = "assume_role"`).
     pub role_arn: Option<String>,
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::TencentProvider;
 use super::client::CallKind;
-use super::compute::{ok_if_missing, visible};
+use super::compute::{is_gone, ok_if_gone, visible};
 use super::config::Credentials;
 use super::wire::{Loose, Tag, non_empty, null_default, parse_time, tags_to_map};
 use crate::credentials::Secret;
@@ -30,6 +30,21 @@ pub const MAX_RP: u32 = 200;
 /// Page size of `ListGroups` and `ListAttachedGroupPolicies`, whose
 /// maximum is not documented: their documented default.
 pub const DEFAULT_RP: u32 = 20;
+
+/// `GetUser`/`DeleteUser`: the sub-user does not exist (CAM error codes).
+pub const USER_GONE: &[&str] = &[
+    "ResourceNotFound.UserNotExist",
+    "ResourceNotFound.UserNotExists",
+    "InvalidParameter.UserNotExist",
+];
+
+/// `Detach{User,Group,Role}Policy`: the policy (hence the attachment) is not
+/// there: CAM's policy-id codes, which the simulator also answers for a
+/// policy that is not attached.
+pub const ATTACHMENT_GONE: &[&str] = &[
+    "ResourceNotFound.PolicyIdNotFound",
+    "InvalidParameter.PolicyIdNotExist",
+];
 
 /// CAM `SubAccountInfo` (also the shape of `GetUser`'s response).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -753,7 +768,7 @@ impl Iam for TencentProvider {
     async fn delete_user(&self, name: &str, opts: DeleteUserOptions) -> Result<()> {
         let uin = match self.user_uin(name).await {
             Ok(u) => u,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) if is_gone(&e, USER_GONE) => return Ok(()),
             Err(e) => return Err(e),
         };
         // Group-inherited policies do not block the delete: direct ones only.
@@ -783,7 +798,7 @@ impl Iam for TencentProvider {
                 CallKind::Idempotent,
             )
             .await;
-        ok_if_missing(r.map(|_| ()))
+        ok_if_gone(r.map(|_| ()), USER_GONE)
     }
 
     fn groups(&self) -> ResultStream<'_, Group> {
@@ -912,10 +927,13 @@ impl Iam for TencentProvider {
                 json!({ "PolicyId": pid, "DetachRoleName": n }),
             ),
         };
-        ok_if_missing(
+        // Only "no such attachment" counts as done: a missing user, group
+        // or role (`InvalidParameter.RoleNotExist`) is an error.
+        ok_if_gone(
             self.cam(action, params, CallKind::Idempotent)
                 .await
                 .map(|_| ()),
+            ATTACHMENT_GONE,
         )
     }
 

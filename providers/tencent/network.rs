@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::TencentProvider;
 use super::client::{CallKind, client_token};
-use super::compute::{ok_if_missing, visible};
+use super::compute::{ok_if_gone, visible};
 use super::wire::{
     Loose, MAX_LIMIT, Tag, filter, non_empty, null_default, opt_time, page_size, tag_filters,
     tag_list, tags_to_map,
@@ -886,6 +886,22 @@ super::wire::offset_page!(
 // provider looks for the resource by name (and CIDR) before giving up, so
 // a lost response never leads to a blind second create.
 
+/// `DeleteVpc`: the VPC does not exist (VPC error codes; the simulator
+/// answers `ResourceNotFound`).
+pub const VPC_GONE: &[&str] = &["ResourceNotFound", "InvalidVpcId.NotFound"];
+
+/// `DeleteSubnet`: the subnet does not exist.
+pub const SUBNET_GONE: &[&str] = &["ResourceNotFound"];
+
+/// `DeleteSecurityGroup`: the group does not exist.
+pub const SECURITY_GROUP_GONE: &[&str] = &["InvalidSecurityGroupID.NotFound", "ResourceNotFound"];
+
+/// `ReleaseAddresses`: the EIP does not exist.
+pub const ADDRESS_GONE: &[&str] = &[
+    "InvalidAddressId.NotFound",
+    "InvalidParameterValue.AddressNotFound",
+];
+
 fn outcome_unknown(e: &Error) -> bool {
     matches!(e.kind(), ErrorKind::Unavailable | ErrorKind::Timeout)
 }
@@ -1039,7 +1055,7 @@ impl Network for TencentProvider {
                 CallKind::Idempotent,
             )
             .await;
-        ok_if_missing(r.map(|_| ()))
+        ok_if_gone(r.map(|_| ()), VPC_GONE)
     }
 
     fn subnets<'a>(&'a self, q: &'a ListNetwork) -> ResultStream<'a, Subnet> {
@@ -1092,7 +1108,7 @@ impl Network for TencentProvider {
                 CallKind::Idempotent,
             )
             .await;
-        ok_if_missing(r.map(|_| ()))
+        ok_if_gone(r.map(|_| ()), SUBNET_GONE)
     }
 
     fn security_groups<'a>(&'a self, q: &'a ListNetwork) -> ResultStream<'a, SecurityGroup> {
@@ -1174,7 +1190,7 @@ impl Network for TencentProvider {
                 CallKind::Idempotent,
             )
             .await;
-        ok_if_missing(r.map(|_| ()))
+        ok_if_gone(r.map(|_| ()), SECURITY_GROUP_GONE)
     }
 
     async fn authorize_rule(
@@ -1278,7 +1294,7 @@ impl Network for TencentProvider {
                 CallKind::Idempotent,
             )
             .await;
-        ok_if_missing(r.map(|_| ()))
+        ok_if_gone(r.map(|_| ()), ADDRESS_GONE)
     }
 }
 

@@ -200,8 +200,10 @@ pub struct Tc3Request<'a> {
 }
 
 /// Every intermediate value of a TC3 signature, for tests and debugging.
-/// Holds no secret: the signing key is not kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The signing key is not kept, but `signature` and `authorization` let
+/// anyone replay the signed request within its validity window: `Debug`
+/// masks both.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Tc3Signature {
     /// The canonical request (`CanonicalRequest`).
     pub canonical_request: String,
@@ -530,8 +532,9 @@ pub fn cos_sign_window(now: i64, expires_secs: i64) -> (i64, i64) {
     (now - 60, now + expires_secs)
 }
 
-/// The parts of a COS request that its signature covers.
-#[derive(Debug, Clone, Copy)]
+/// The parts of a COS request that its signature covers. `Debug` masks
+/// credential values (`x-cos-security-token`, `authorization`).
+#[derive(Clone, Copy)]
 pub struct CosSignRequest<'a> {
     /// HTTP method (any case; signed in lower case).
     pub method: &'a str,
@@ -545,9 +548,10 @@ pub struct CosSignRequest<'a> {
     pub headers: &'a [(String, String)],
 }
 
-/// Every intermediate value of a COS signature. Holds no secret (the sign
-/// key is an HMAC of the key time, not the secret key, but is kept out too).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Every intermediate value of a COS signature. The secret key and sign key
+/// are not kept; `http_string` may hold the `x-cos-security-token` and
+/// `signature`/`authorization` replay the request, so `Debug` masks them.
+#[derive(Clone, PartialEq, Eq)]
 pub struct CosSignature {
     /// `start;end`.
     pub key_time: String,
@@ -563,6 +567,95 @@ pub struct CosSignature {
     pub signature: String,
     /// The full `Authorization` value (`q-sign-algorithm=sha1&q-ak=...`).
     pub authorization: String,
+}
+
+/// The value shown by `Debug` in place of a credential.
+const MASK: &str = "***";
+
+/// Whether a header or parameter name carries a credential (a temporary
+/// token or a signature), matched case-insensitively.
+fn is_credential_name(name: &str) -> bool {
+    [
+        "x-cos-security-token",
+        "x-tc-token",
+        "authorization",
+        "q-signature",
+    ]
+    .iter()
+    .any(|n| name.eq_ignore_ascii_case(n))
+}
+
+/// `pairs` with the values of credential names replaced by [`MASK`].
+fn masked_pairs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let v = if is_credential_name(k) {
+                MASK
+            } else {
+                v.as_str()
+            };
+            (k.as_str(), v)
+        })
+        .collect()
+}
+
+/// A COS `HttpString` with the values of credential names masked in its
+/// `k=v&k=v` parameter and header lines.
+fn masked_http_string(http: &str) -> String {
+    http.split('\n')
+        .map(|line| {
+            line.split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if is_credential_name(k) => format!("{k}={MASK}"),
+                    _ => kv.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl std::fmt::Debug for Tc3Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The signature replays the request: never print it.
+        f.debug_struct("Tc3Signature")
+            .field("canonical_request", &self.canonical_request)
+            .field("signed_headers", &self.signed_headers)
+            .field("credential_scope", &self.credential_scope)
+            .field("string_to_sign", &self.string_to_sign)
+            .field("signature", &MASK)
+            .field("authorization", &MASK)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for CosSignRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `x-cos-security-token` (and any signature) in the headers or
+        // parameters is a credential: never print it.
+        f.debug_struct("CosSignRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("params", &masked_pairs(self.params))
+            .field("headers", &masked_pairs(self.headers))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for CosSignature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CosSignature")
+            .field("key_time", &self.key_time)
+            .field("http_string", &masked_http_string(&self.http_string))
+            .field("string_to_sign", &self.string_to_sign)
+            .field("header_list", &self.header_list)
+            .field("url_param_list", &self.url_param_list)
+            .field("signature", &MASK)
+            .field("authorization", &MASK)
+            .finish()
+    }
 }
 
 fn cos_canonical_pairs(pairs: &[(String, String)]) -> Vec<(String, String)> {
@@ -666,6 +759,56 @@ pub fn cos_presigned_url(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Debug` of the signing values shows neither the temporary token nor
+    /// the (replayable) signature or `Authorization` value.
+    #[test]
+    fn signature_debug_hides_tokens_and_signatures() {
+        let token = "TOKEN-secret-value-123";
+        let params = vec![("x-cos-security-token".to_string(), token.to_string())];
+        let headers = vec![
+            (
+                "Host".to_string(),
+                "b-1250000000.cos.ap-guangzhou.myqcloud.com".to_string(),
+            ),
+            ("x-cos-security-token".to_string(), token.to_string()),
+        ];
+        let req = CosSignRequest {
+            method: "GET",
+            path: "/k",
+            params: &params,
+            headers: &headers,
+        };
+        let sig = cos_sign(&req, "AKIDexample", &Secret::new("key"), 1, 100);
+        assert!(sig.http_string.contains(token), "the test token is signed");
+        for dbg in [format!("{req:?}"), format!("{sig:?}")] {
+            assert!(!dbg.contains(token), "{dbg}");
+            assert!(!dbg.contains(&sig.signature), "{dbg}");
+            assert!(!dbg.contains(&sig.authorization), "{dbg}");
+            assert!(dbg.contains("***"), "{dbg}");
+        }
+        assert!(format!("{sig:?}").contains("x-cos-security-token=***"));
+        let tc3 = tc3_sign(
+            &Tc3Request {
+                method: "POST",
+                host: "cvm.tencentcloudapi.com",
+                path: "/",
+                query: "",
+                content_type: "application/json",
+                payload: b"{}",
+                extra_signed_headers: &[],
+                unsigned_payload: false,
+            },
+            "cvm",
+            1551113065,
+            "AKIDexample",
+            &Secret::new("key"),
+        );
+        let dbg = format!("{tc3:?}");
+        assert!(!dbg.contains(&tc3.signature), "{dbg}");
+        assert!(!dbg.contains("Signature="), "{dbg}");
+        assert!(dbg.contains("cvm/tc3_request"), "{dbg}");
+    }
 
     const DOC_SECRET_ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE";
     const DOC_SECRET_KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";

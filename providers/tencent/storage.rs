@@ -608,21 +608,43 @@ impl TencentProvider {
     /// The region of a bucket (cache, else the bucket list); `NotFound`
     /// when the account has no such bucket.
     async fn bucket_region(&self, bucket: &str) -> Result<String> {
+        self.bucket_region_opt(bucket).await?.ok_or_else(|| {
+            Error::not_found(format!("COS bucket `{bucket}` not found"))
+                .with_provider("tencent")
+                .with_service("cos")
+        })
+    }
+
+    /// The region of a bucket, `None` when the account's bucket list does
+    /// not have it; an error only when the list cannot be read.
+    async fn bucket_region_opt(&self, bucket: &str) -> Result<Option<String>> {
         if let Some(r) = self.bucket_region_cached(bucket) {
-            return Ok(r);
+            return Ok(Some(r));
         }
         let mut all = self.buckets();
         while let Some(b) = all.next().await {
             let b = b?;
             if b.name == bucket {
                 if let Some(r) = b.region {
-                    return Ok(r);
+                    return Ok(Some(r));
                 }
             }
         }
-        Err(Error::not_found(format!("COS bucket `{bucket}` not found"))
-            .with_provider("tencent")
-            .with_service("cos"))
+        Ok(None)
+    }
+
+    /// Whether the account's bucket list has `bucket` in `region` (any
+    /// listing error counts as no).
+    async fn bucket_listed(&self, bucket: &str, region: &str) -> bool {
+        let mut all = self.buckets();
+        while let Some(b) = all.next().await {
+            match b {
+                Ok(b) if b.name == bucket => return b.region.as_deref() == Some(region),
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
     }
 
     async fn put_single(
@@ -768,9 +790,25 @@ impl Storage for TencentProvider {
             tracing::debug!(storage_class = %sc, "COS buckets take no storage class; ignored");
         }
         req.body = Bytes::from_static(put_bucket_body().as_bytes());
-        self.client
+        match self
+            .client
             .cos("PutBucket", req, CallKind::Idempotent)
-            .await?;
+            .await
+        {
+            Ok(_) => {}
+            // A retry after an attempt whose answer was lost: COS answers
+            // 409 `BucketAlreadyOwnedByYou` because that attempt made the
+            // bucket. On the first attempt the same code means the bucket
+            // existed before: `AlreadyExists`.
+            Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") && e.attempts() > 1 => {}
+            // Every answer lost (or timed out): the bucket may exist now.
+            Err(e) if matches!(e.kind(), ErrorKind::Unavailable | ErrorKind::Timeout) => {
+                if !self.bucket_listed(&name, &spec.region).await {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
         self.remember_bucket(&name, Some(&spec.region));
         Ok(Bucket {
             provider: ProviderKind::Tencent,
@@ -784,10 +822,10 @@ impl Storage for TencentProvider {
 
     async fn delete_bucket(&self, name: &str) -> Result<()> {
         let name = self.full_bucket(name);
-        let region = match self.bucket_region(&name).await {
-            Ok(r) => r,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
+        // Not in the account's bucket list: already deleted. A failure to
+        // read the list (even a 404 from a wrong endpoint) is an error.
+        let Some(region) = self.bucket_region_opt(&name).await? else {
+            return Ok(());
         };
         let req = self.cos_req(Method::DELETE, &name, &region, "");
         match self
@@ -796,7 +834,7 @@ impl Storage for TencentProvider {
             .await
         {
             Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) if e.code() == Some("NoSuchBucket") => {}
             Err(e) => return Err(e),
         }
         self.remember_bucket(&name, None);
@@ -892,11 +930,9 @@ impl Storage for TencentProvider {
 
     async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
         let bucket = self.full_bucket(bucket);
-        let region = match self.bucket_region(&bucket).await {
-            Ok(r) => r,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
-        };
+        // A bucket the account does not have is an error (a mistyped
+        // name), not an object that is already gone.
+        let region = self.bucket_region(&bucket).await?;
         let req = self.cos_req(Method::DELETE, &bucket, &region, key);
         match self
             .client
@@ -904,7 +940,9 @@ impl Storage for TencentProvider {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            // COS answers 204 for a missing key; `NoSuchKey` is taken as
+            // gone too. `NoSuchBucket` and code-less 404s are errors.
+            Err(e) if e.code() == Some("NoSuchKey") => Ok(()),
             Err(e) => Err(e),
         }
     }
@@ -943,11 +981,11 @@ impl Storage for TencentProvider {
         key: &str,
         opts: &PresignOptions,
     ) -> Result<PresignedRequest> {
+        let now = chrono::Utc::now();
+        let (expires, expires_at) = presign_expiry(now, opts.expires_secs)?;
         let bucket = self.full_bucket(bucket);
         let region = self.bucket_region(&bucket).await?;
         let creds = self.client.credentials().await?;
-        let expires = i64::try_from(opts.expires_secs).unwrap_or(i64::MAX / 2);
-        let now = chrono::Utc::now();
         let url = presign_object_url(
             &self.client.endpoints().cos_bucket_url(&bucket, &region),
             key,
@@ -960,14 +998,65 @@ impl Storage for TencentProvider {
             method: opts.method,
             url,
             headers: Tags::new(),
-            expires_at: now + chrono::Duration::seconds(expires),
+            expires_at,
         })
     }
+}
+
+/// The longest validity [`Storage::presign`] accepts: 100 years.
+///
+/// COS itself sets no maximum: the signature's `q-sign-time` end is any
+/// Unix time, the vendor's SDKs take any `Expired`, and the COS FAQ ("How
+/// do I set the COS signature to be permanent?") suggests an end "a long
+/// time (for example, 50 years)" away. The bound is ours: it admits that
+/// practice and keeps the end time far inside what `chrono` and `i64` hold
+/// (an unchecked `u64::MAX` overflowed them and panicked). With temporary
+/// credentials the URL stops working when the token expires, whatever the
+/// bound.
+pub const MAX_PRESIGN_SECS: u64 = 100 * 365 * 24 * 3600;
+
+/// Validate a presign duration: the seconds to sign for and the expiry
+/// time. `InvalidArgument` for 0 or more than [`MAX_PRESIGN_SECS`].
+pub fn presign_expiry(
+    now: chrono::DateTime<chrono::Utc>,
+    expires_secs: u64,
+) -> Result<(i64, chrono::DateTime<chrono::Utc>)> {
+    let bad = || {
+        Error::invalid_argument(format!(
+            "presign expires_secs must be between 1 and {MAX_PRESIGN_SECS} (100 years), \
+             got {expires_secs}"
+        ))
+        .with_provider("tencent")
+        .with_service("cos")
+    };
+    if expires_secs == 0 || expires_secs > MAX_PRESIGN_SECS {
+        return Err(bad());
+    }
+    let secs = i64::try_from(expires_secs).map_err(|_| bad())?;
+    let at = chrono::Duration::try_seconds(secs)
+        .and_then(|d| now.checked_add_signed(d))
+        .ok_or_else(bad)?;
+    Ok((secs, at))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A huge presign duration is an `InvalidArgument`, not a panic.
+    #[test]
+    fn presign_expiry_is_bounded() {
+        let now = chrono::Utc::now();
+        for bad in [0, MAX_PRESIGN_SECS + 1, 9_300_000_000_000_000, u64::MAX] {
+            let e = presign_expiry(now, bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}");
+        }
+        let (secs, at) = presign_expiry(now, 900).unwrap();
+        assert_eq!(secs, 900);
+        assert_eq!(at, now + chrono::Duration::seconds(900));
+        let (secs, _) = presign_expiry(now, MAX_PRESIGN_SECS).unwrap();
+        assert_eq!(secs as u64, MAX_PRESIGN_SECS);
+    }
 
     #[test]
     fn encoded_listing_is_decoded_and_paged() {
