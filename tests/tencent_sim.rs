@@ -93,12 +93,15 @@ behaviour::suite! {
         caller_client_token_is_idempotent,
         delete_user_without_cleanup_conflicts,
         server_errors_are_retried("DescribeInstances"),
+        empty_account_lists,
     ],
 }
 
 #[tokio::test]
 async fn behaviour_list_every_page() {
-    let env = start(12, 5).await;
+    // Three VPCs (two subnets and a security group each) and three public
+    // IPs per region, so page size 1 walks several pages of each list.
+    let env = tencent(12, 5).per_region(3).start().await;
     let p = connect(&env.account).await;
     behaviour::list_every_page(&*p, &env.sim).await;
     // Page size 1 really means several pages.
