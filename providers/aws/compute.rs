@@ -7,7 +7,7 @@ use aws_sdk_ec2::types::{
 };
 
 use super::AwsProvider;
-use super::client::{ec2_tags, failed, new_client_token, paged, parse_ts, sdk_error, ts};
+use super::client::{ec2_tags, failed, is_gone, new_client_token, paged, parse_ts, sdk_error, ts};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
     ChargeType, Image, ImageOwner, Instance, InstanceSpec, InstanceState, InstanceType, ListImages,
@@ -318,11 +318,6 @@ fn instance_type_from(
     })
 }
 
-/// Whether an error says the resource is already gone.
-pub(crate) fn gone(e: &Error) -> bool {
-    e.kind() == ErrorKind::NotFound
-}
-
 #[async_trait]
 impl Compute for AwsProvider {
     /// EC2 `DescribeInstances`, MaxResults 200 unless the query names a page size (5 to 1000), every page.
@@ -500,7 +495,7 @@ impl Compute for AwsProvider {
             .map_err(|e| sdk_error("ec2", "TerminateInstances", Some(region), e))
         {
             Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
+            Err(e) if is_gone(&e, &["InvalidInstanceID.NotFound"]) => Ok(()),
             Err(e) => Err(e),
         }
     }
@@ -685,7 +680,7 @@ impl Compute for AwsProvider {
             .map_err(|e| sdk_error("ec2", "DeleteVolume", Some(region), e))
         {
             Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
+            Err(e) if is_gone(&e, &["InvalidVolume.NotFound"]) => Ok(()),
             Err(e) => Err(e),
         }
     }

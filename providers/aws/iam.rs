@@ -70,11 +70,13 @@ where
     sdk_error("iam", action, None, e)
 }
 
+/// IAM's not-found code. It names no entity: a call on a user that does
+/// not exist and a call whose policy or key is not there answer alike, so
+/// callers decide which entity the answer is about.
+const NO_SUCH_ENTITY: &str = "NoSuchEntity";
+
 fn ok_if_gone(r: Result<()>) -> Result<()> {
-    match r {
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-        other => other,
-    }
+    super::client::ok_if_gone(r, &[NO_SUCH_ENTITY])
 }
 
 /// Awaits one IAM call; its error becomes `action`'s.
@@ -215,6 +217,28 @@ impl AwsProvider {
 
     /// `AttachUserPolicy` / `AttachGroupPolicy` / `AttachRolePolicy` or their
     /// `Detach*` twins, by the principal's kind (read-only guard first).
+    /// Whether a user, group or role exists (`GetUser` / `GetGroup` /
+    /// `GetRole`; `NoSuchEntity` is `false`).
+    async fn principal_exists(&self, principal: &Principal) -> Result<bool> {
+        let iam = &self.iam;
+        let r = match principal {
+            Principal::User(n) => iam_done("GetUser", iam.get_user().user_name(n).send()).await,
+            Principal::Group(n) => {
+                iam_done(
+                    "GetGroup",
+                    iam.get_group().group_name(n).max_items(1).send(),
+                )
+                .await
+            }
+            Principal::Role(n) => iam_done("GetRole", iam.get_role().role_name(n).send()).await,
+        };
+        match r {
+            Ok(()) => Ok(true),
+            Err(e) if e.code() == Some(NO_SUCH_ENTITY) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn link_policy(
         &self,
         link: Link,
@@ -394,7 +418,7 @@ impl Iam for AwsProvider {
         self.guard("iam", "DeleteUser")?;
         let (keys, managed, inline, groups) = match self.user_attachments(name).await {
             Ok(x) => x,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) if e.code() == Some(NO_SUCH_ENTITY) => return Ok(()),
             Err(e) => return Err(e),
         };
         let busy =
@@ -555,10 +579,22 @@ impl Iam for AwsProvider {
         self.link_policy(Link::Attach, principal, policy).await
     }
 
-    /// IAM `DetachUserPolicy` / `DetachGroupPolicy` / `DetachRolePolicy`;
-    /// not attached (`NoSuchEntity`) is `Ok`.
+    /// IAM `DetachUserPolicy` / `DetachGroupPolicy` / `DetachRolePolicy`.
+    /// IAM answers `NoSuchEntity` both when the policy is not attached and
+    /// when the principal does not exist; the principal is then looked up
+    /// (`GetUser` / `GetGroup` / `GetRole`): present, the policy was not
+    /// attached (`Ok`); missing, the `NoSuchEntity` is returned (`NotFound`).
     async fn detach_policy(&self, principal: &Principal, policy: &PolicyRef) -> Result<()> {
-        ok_if_gone(self.link_policy(Link::Detach, principal, policy).await)
+        match self.link_policy(Link::Detach, principal, policy).await {
+            Err(e) if e.code() == Some(NO_SUCH_ENTITY) => {
+                match self.principal_exists(principal).await {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(e),
+                    Err(lookup) => Err(lookup),
+                }
+            }
+            other => other,
+        }
     }
 
     /// IAM `ListAccessKeys` (metadata only; `last_used_at` would need one
@@ -627,7 +663,15 @@ mod tests {
                 .await;
             let _ = iam.attach_policy(&principal, &policy).await;
             let _ = iam.detach_policy(&principal, &policy).await;
-            let log = sim.requests().entries();
+            let mut log = sim.requests().entries();
+            // A `NoSuchEntity` from the detach is followed by one lookup
+            // of the principal (not attached vs. no such principal).
+            let lookups = log.split_off(3.min(log.len()));
+            assert!(
+                lookups.iter().all(|e| e.action == format!("Get{kind}")) && lookups.len() <= 1,
+                "{kind}: {:?}",
+                lookups.iter().map(|e| &e.action).collect::<Vec<_>>()
+            );
             let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
             assert_eq!(
                 actions,

@@ -209,6 +209,15 @@ impl AwsProvider {
     }
 }
 
+/// Whether a failed `DescribeRegions` may be replaced by the static list:
+/// only when the cloud could not answer or the policy lacks that one
+/// permission. Unauthenticated, configuration and other errors would fail
+/// every later call too and are returned.
+fn region_fallback_allowed(kind: crate::ErrorKind) -> bool {
+    use crate::ErrorKind::*;
+    matches!(kind, Unavailable | Timeout | Throttled | PermissionDenied)
+}
+
 /// Normalize `DescribeRegions` output. Opt-in regions the account has not
 /// opted into are listed with `enabled: false`.
 pub(crate) fn regions_from(regions: &[aws_sdk_ec2::types::Region]) -> Vec<Region> {
@@ -269,7 +278,10 @@ impl Provider for AwsProvider {
     }
 
     /// EC2 `DescribeRegions` (cached); the partition's static list when the
-    /// call fails. Filtered by the account's region globs.
+    /// cloud cannot answer (unreachable, 5xx, timeout, throttled) or the
+    /// policy does not allow `ec2:DescribeRegions`. Bad credentials and
+    /// configuration errors are returned. Filtered by the account's region
+    /// globs.
     async fn regions(&self) -> Result<Vec<Region>> {
         let all = match self
             .regions
@@ -277,6 +289,7 @@ impl Provider for AwsProvider {
             .await
         {
             Ok(r) => r.clone(),
+            Err(e) if !region_fallback_allowed(e.kind()) => return Err(e),
             Err(e) => {
                 tracing::warn!(error = %e, "DescribeRegions failed; using the static region list");
                 config::fallback_regions(self.home_region())

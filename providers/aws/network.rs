@@ -8,8 +8,8 @@ use aws_sdk_ec2::types::{
 };
 
 use super::AwsProvider;
-use super::client::{ec2_tags, paged, sdk_error};
-use super::compute::{gone, id_filter, name_tag, page, tag_filters, tag_spec};
+use super::client::{ec2_tags, ok_if_gone, paged, sdk_error};
+use super::compute::{id_filter, name_tag, page, tag_filters, tag_spec};
 use crate::error::{Error, Result};
 use crate::model::{
     ChargeType, Direction, ListNetwork, Peer, PortRange, Protocol, ProviderKind, PublicIp,
@@ -231,13 +231,6 @@ fn vpc_filter(q: &ListNetwork) -> Vec<Filter> {
     f
 }
 
-fn ok_if_gone(r: Result<()>) -> Result<()> {
-    match r {
-        Err(e) if gone(&e) => Ok(()),
-        other => other,
-    }
-}
-
 #[async_trait]
 impl Network for AwsProvider {
     /// EC2 `DescribeVpcs`, MaxResults 200 unless the query names a page size (API maximum 1000), every page.
@@ -297,6 +290,7 @@ impl Network for AwsProvider {
                 .await
                 .map(|_| ())
                 .map_err(|e| sdk_error("ec2", "DeleteVpc", Some(region), e)),
+            &["InvalidVpcID.NotFound"],
         )
     }
 
@@ -363,6 +357,7 @@ impl Network for AwsProvider {
                 .await
                 .map(|_| ())
                 .map_err(|e| sdk_error("ec2", "DeleteSubnet", Some(region), e)),
+            &["InvalidSubnetID.NotFound"],
         )
     }
 
@@ -459,6 +454,7 @@ impl Network for AwsProvider {
                 .await
                 .map(|_| ())
                 .map_err(|e| sdk_error("ec2", "DeleteSecurityGroup", Some(region), e)),
+            &["InvalidGroup.NotFound"],
         )
     }
 
@@ -663,6 +659,7 @@ impl Network for AwsProvider {
                 .await
                 .map(|_| ())
                 .map_err(|e| sdk_error("ec2", "ReleaseAddress", Some(region), e)),
+            &["InvalidAllocationID.NotFound"],
         )
     }
 }

@@ -306,7 +306,7 @@ impl Storage for AwsProvider {
         self.guard("s3", "DeleteBucket")?;
         let (client, region) = match self.s3_for(name).await {
             Ok(c) => c,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) if e.code() == Some("NoSuchBucket") => return Ok(()),
             Err(e) => return Err(e),
         };
         match client.delete_bucket().bucket(name).send().await {
@@ -319,7 +319,7 @@ impl Storage for AwsProvider {
             }
             Err(e) => {
                 let e = sdk_error("s3", "DeleteBucket", Some(&region), e);
-                if e.kind() == ErrorKind::NotFound {
+                if e.code() == Some("NoSuchBucket") {
                     Ok(())
                 } else {
                     Err(e)
