@@ -662,8 +662,10 @@ pub(crate) fn parse_ts(s: Option<&str>) -> Option<Timestamp> {
 }
 
 /// EC2 tags to the model's map.
+/// The create marker ([`MARKER_TAG`](super::create::MARKER_TAG)) is left out.
 pub(crate) fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Tags {
     tags.iter()
+        .filter(|t| t.key() != Some(super::create::MARKER_TAG))
         .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
         .collect()
 }

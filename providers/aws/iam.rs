@@ -8,7 +8,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 
 use super::AwsProvider;
-use super::client::{PROVIDER, paged, percent_decode, sdk_error, ts};
+use super::client::{PROVIDER, new_client_token, paged, percent_decode, sdk_error, ts};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
     AccessKeyInfo, DeleteUserOptions, Group, NewUser, Policy, PolicyKind, PolicyRef, Principal,
@@ -33,8 +33,10 @@ pub fn policy_kind(arn: &str) -> PolicyKind {
     }
 }
 
+/// The create marker ([`MARKER_TAG`](super::create::MARKER_TAG)) is left out.
 fn iam_tags(tags: &[Tag]) -> Tags {
     tags.iter()
+        .filter(|t| t.key() != super::create::MARKER_TAG)
         .map(|t| (t.key().to_string(), t.value().to_string()))
         .collect()
 }
@@ -388,25 +390,60 @@ impl Iam for AwsProvider {
             .ok_or_else(|| Error::decode("GetUser returned no user").with_provider(PROVIDER))
     }
 
-    /// IAM `CreateUser` (tags kept; IAM has no display name or email).
+    /// IAM `CreateUser` (tags kept; IAM has no display name or email),
+    /// tagged with a create marker: an unanswered attempt is followed by
+    /// `GetUser`, and the user is ours when it carries the marker; an
+    /// `EntityAlreadyExists` after an unanswered attempt resolves the same
+    /// way (see `create.rs`).
     async fn create_user(&self, spec: &NewUser) -> Result<User> {
         self.guard("iam", "CreateUser")?;
-        let tags: Vec<Tag> = spec
-            .tags
+        let marker = new_client_token();
+        let mut all = spec.tags.clone();
+        all.insert(super::create::MARKER_TAG.into(), marker.clone());
+        let tags: Vec<Tag> = all
             .iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();
-        let out = self
-            .iam
-            .create_user()
-            .user_name(&spec.name)
-            .set_tags(Some(tags).filter(|t| !t.is_empty()))
-            .send()
-            .await
-            .map_err(|e| iam_err("CreateUser", e))?;
-        out.user()
-            .map(user_from)
-            .ok_or_else(|| Error::decode("CreateUser returned no user").with_provider(PROVIDER))
+        let send = || async {
+            let out = self
+                .iam
+                .create_user()
+                .user_name(&spec.name)
+                .set_tags(Some(tags.clone()))
+                .customize()
+                .config_override(
+                    aws_sdk_iam::config::Builder::default()
+                        .retry_config(super::create::no_sdk_retry()),
+                )
+                .send()
+                .await
+                .map_err(|e| iam_err("CreateUser", e))?;
+            out.user()
+                .map(user_from)
+                .ok_or_else(|| Error::decode("CreateUser returned no user").with_provider(PROVIDER))
+        };
+        let find = || async {
+            let out = match self.iam.get_user().user_name(&spec.name).send().await {
+                Ok(out) => out,
+                Err(e) => {
+                    let e = iam_err("GetUser", e);
+                    return if e.code() == Some(NO_SUCH_ENTITY) {
+                        Ok(None)
+                    } else {
+                        Err(e)
+                    };
+                }
+            };
+            Ok(out
+                .user()
+                .filter(|u| {
+                    u.tags()
+                        .iter()
+                        .any(|t| t.key() == super::create::MARKER_TAG && t.value() == marker)
+                })
+                .map(user_from))
+        };
+        super::create::create_once(self.max_attempts(), false, send, find).await
     }
 
     /// IAM `DeleteUser`. Access keys, managed and inline policies and group

@@ -25,6 +25,7 @@ pub mod sign;
 
 mod billing;
 mod compute;
+mod create;
 mod iam;
 mod network;
 mod storage;
@@ -36,6 +37,7 @@ use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
 pub use compute::{instance_state, volume_state};
+pub use create::MARKER_TAG;
 pub use network::public_ip_state;
 
 use crate::config::AccountConfig;
@@ -179,6 +181,16 @@ impl AwsProvider {
                 aws_sdk_s3::Client::from_conf(b.build())
             })
             .clone()
+    }
+
+    /// Attempts per call (`transport.max_attempts`, default 5), for the
+    /// creates that retry by themselves (see `create.rs`).
+    pub(crate) fn max_attempts(&self) -> u32 {
+        self.settings
+            .sdk
+            .retry_config()
+            .map(|r| r.max_attempts())
+            .unwrap_or(crate::transport::settings::DEFAULT_MAX_ATTEMPTS)
     }
 
     /// Wait for the client-side EC2 rate limiter (per region and action class).
