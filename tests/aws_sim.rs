@@ -581,3 +581,40 @@ async fn bucket_already_owned_by_you_is_success() {
     let want = if other == "us-east-1" { 200 } else { 409 };
     assert_eq!(creates[0].status, Some(want), "{other}");
 }
+
+/// `assume_role` with `endpoints.cloud_domain` (no `sts` override) sends
+/// `AssumeRole` to `sts.{region}.{domain}`, never to public AWS STS: a
+/// CONNECT proxy (no resolve-override) sees the host the provider chose.
+#[tokio::test]
+async fn assume_role_follows_the_cloud_domain() {
+    let e = aws().start().await;
+    let (proxy, seen) = connect_proxy(e.sim.addr()).await;
+    let mut a = e.account.clone();
+    a.transport.resolve.clear();
+    a.transport.proxy = Some(format!("http://{proxy}"));
+    a.transport.max_attempts = Some(1);
+    a.endpoints.services.clear();
+    a.endpoints.cloud_domain = Some("x.example".into());
+    a.options.insert("region".into(), "eu-west-1".into());
+    let base = a.credentials.clone();
+    a.credentials = multicloud::config::CredentialConfig {
+        source: multicloud::config::CredentialSourceKind::AssumeRole,
+        role_arn: Some("arn:aws:iam::123456789012:role/r".into()),
+        base: Some(Box::new(base)),
+        ..Default::default()
+    };
+    let p = harness::connect(&a).await;
+    // The sim's certificate does not name x.example: the call fails; only
+    // where it went matters.
+    let _ = p.account().await;
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .any(|l| l.starts_with("CONNECT sts.eu-west-1.x.example:443 ")),
+        "proxy saw {seen:?}"
+    );
+    assert!(
+        seen.iter().all(|l| !l.contains("amazonaws.com")),
+        "nothing to public AWS: {seen:?}"
+    );
+}
