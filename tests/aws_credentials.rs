@@ -176,4 +176,41 @@ async fn credential_sources_with_temporary_home_and_env() {
         signer(&url, &seen, CredentialConfig::default()).await,
         "AKIDFILEPROD"
     );
+
+    // assume_role without `options.region` takes the region from the
+    // documented sources (here AWS_REGION), not a fixed us-east-1: the
+    // AssumeRole request is signed for that region.
+    unsafe {
+        std::env::remove_var("AWS_PROFILE");
+        std::env::set_var("AWS_REGION", "ap-south-1");
+    }
+    seen.lock().unwrap().clear();
+    let mut a = account(
+        &url,
+        CredentialConfig {
+            source: CredentialSourceKind::AssumeRole,
+            role_arn: Some("arn:aws:iam::123456789012:role/r".into()),
+            base: Some(Box::new(CredentialConfig {
+                source: CredentialSourceKind::Static,
+                access_key_id: Some("AKIDBASE".into()),
+                secret_access_key: Some(multicloud::credentials::Secret::new("s5")),
+                ..Default::default()
+            })),
+            ..Default::default()
+        },
+    );
+    a.options.remove("region");
+    a.endpoints.services.insert("sts".into(), url.clone());
+    let p = multicloud::Cloud::connect(&a).await.unwrap();
+    let _ = p.zones("eu-west-1").await;
+    let auths = seen.lock().unwrap().clone();
+    assert!(
+        auths
+            .iter()
+            .any(|h| h.contains("Credential=AKIDBASE/") && h.contains("/ap-south-1/sts/")),
+        "{auths:?}"
+    );
+    unsafe {
+        std::env::remove_var("AWS_REGION");
+    }
 }

@@ -419,3 +419,192 @@ async fn list_buckets_takes_regions_from_the_list() {
     assert_eq!(s.bucket_location("alpha").await.unwrap(), "eu-west-3");
     assert_eq!(hits.count(), 1, "location came from the list");
 }
+
+/// A bare 404 without an error code (a wrong endpoint override, a proxy's
+/// page) is not "already deleted": every delete returns it as an error
+/// instead of `Ok`. Each delete is `Ok` only for its resource's own
+/// not-found code, and another resource's not-found code is an error too.
+#[tokio::test]
+async fn deletes_are_ok_only_for_their_own_not_found_code() {
+    let (url, _) = serve(404, "text/html", "<html>Not Found</html>".into()).await;
+    let p = multicloud::Cloud::connect(&account(&url, false))
+        .await
+        .unwrap();
+    let (c, n, s, iam) = (
+        p.compute().unwrap(),
+        p.network().unwrap(),
+        p.storage().unwrap(),
+        p.iam().unwrap(),
+    );
+    let r = "us-east-1";
+    let results: Vec<(&str, multicloud::Result<()>)> = vec![
+        ("delete_instance", c.delete_instance(r, "i-1").await),
+        ("delete_volume", c.delete_volume(r, "vol-1").await),
+        ("delete_vpc", n.delete_vpc(r, "vpc-1").await),
+        ("delete_subnet", n.delete_subnet(r, "subnet-1").await),
+        (
+            "delete_security_group",
+            n.delete_security_group(r, "sg-1").await,
+        ),
+        (
+            "release_public_ip",
+            n.release_public_ip(r, "eipalloc-1").await,
+        ),
+        ("delete_bucket", s.delete_bucket("b").await),
+        ("delete_object", s.delete_object("b", "k").await),
+        (
+            "delete_user",
+            iam.delete_user("u", DeleteUserOptions::default()).await,
+        ),
+        (
+            "detach_policy",
+            iam.detach_policy(
+                &Principal::Role("r".into()),
+                &PolicyRef {
+                    id: "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+                    name: "ReadOnlyAccess".into(),
+                    kind: PolicyKind::System,
+                },
+            )
+            .await,
+        ),
+    ];
+    for (what, r) in results {
+        let e = r.expect_err(what);
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{what}: {e}");
+        assert_eq!(e.code(), None, "{what}: {e}");
+    }
+
+    // Each EC2 delete with its own code is Ok, with another one an error.
+    type Del = for<'a> fn(
+        &'a dyn multicloud::Network,
+        &'a dyn multicloud::Compute,
+    ) -> futures::future::BoxFuture<'a, multicloud::Result<()>>;
+    let cases: [(&str, Del); 6] = [
+        ("InvalidInstanceID.NotFound", |_, c| {
+            c.delete_instance("us-east-1", "i-1")
+        }),
+        ("InvalidVolume.NotFound", |_, c| {
+            c.delete_volume("us-east-1", "vol-1")
+        }),
+        ("InvalidVpcID.NotFound", |n, _| {
+            n.delete_vpc("us-east-1", "vpc-1")
+        }),
+        ("InvalidSubnetID.NotFound", |n, _| {
+            n.delete_subnet("us-east-1", "subnet-1")
+        }),
+        ("InvalidGroup.NotFound", |n, _| {
+            n.delete_security_group("us-east-1", "sg-1")
+        }),
+        ("InvalidAllocationID.NotFound", |n, _| {
+            n.release_public_ip("us-east-1", "eipalloc-1")
+        }),
+    ];
+    for (i, (own, del)) in cases.iter().enumerate() {
+        let (url, _) = serve(400, "text/xml", ec2_error(own)).await;
+        let p = multicloud::Cloud::connect(&account(&url, false))
+            .await
+            .unwrap();
+        del(p.network().unwrap(), p.compute().unwrap())
+            .await
+            .unwrap_or_else(|e| panic!("{own}: {e}"));
+        let other = cases[(i + 1) % cases.len()].0;
+        let (url, _) = serve(400, "text/xml", ec2_error(other)).await;
+        let p = multicloud::Cloud::connect(&account(&url, false))
+            .await
+            .unwrap();
+        let e = del(p.network().unwrap(), p.compute().unwrap())
+            .await
+            .expect_err(other);
+        assert_eq!(e.code(), Some(other), "{own} answered {other}");
+    }
+}
+
+fn iam_error(code: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error>\
+         <Type>Sender</Type><Code>{code}</Code><Message>message for {code}</Message></Error>\
+         <RequestId>4c5f3a5e-example</RequestId></ErrorResponse>"
+    )
+}
+
+/// IAM answers `NoSuchEntity` to `DetachRolePolicy` both when the policy is
+/// not attached and when the role does not exist: the first is `Ok`, the
+/// second a `NotFound` error (told apart with `GetRole`).
+#[tokio::test]
+async fn detach_policy_from_a_missing_role_is_an_error() {
+    let pol = PolicyRef {
+        id: "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+        name: "ReadOnlyAccess".into(),
+        kind: PolicyKind::System,
+    };
+    let role = Principal::Role("ghost".into());
+    // The role does not exist: DetachRolePolicy and GetRole say NoSuchEntity.
+    let (url, hits) = serve(404, "text/xml", iam_error("NoSuchEntity")).await;
+    let p = multicloud::Cloud::connect(&account(&url, false))
+        .await
+        .unwrap();
+    let e = p
+        .iam()
+        .unwrap()
+        .detach_policy(&role, &pol)
+        .await
+        .expect_err("missing role");
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert_eq!(e.code(), Some("NoSuchEntity"));
+    assert_eq!(e.context().action.as_deref(), Some("DetachRolePolicy"));
+    assert!(hits.bodies().iter().any(|b| b.contains("Action=GetRole")));
+
+    // The role exists; the policy is not attached: Ok.
+    let (url, _) = aws_support::serve(|req| {
+        if req.contains("Action=GetRole") {
+            Answer {
+                status: 200,
+                content_type: "text/xml",
+                body: "<GetRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\
+                       <GetRoleResult><Role><Path>/</Path><RoleName>ghost</RoleName>\
+                       <RoleId>AROAEXAMPLE</RoleId><Arn>arn:aws:iam::123456789012:role/ghost</Arn>\
+                       <CreateDate>2024-01-01T00:00:00Z</CreateDate></Role></GetRoleResult>\
+                       <ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata>\
+                       </GetRoleResponse>"
+                    .into(),
+            }
+        } else {
+            Answer {
+                status: 404,
+                content_type: "text/xml",
+                body: iam_error("NoSuchEntity"),
+            }
+        }
+    })
+    .await;
+    let p = multicloud::Cloud::connect(&account(&url, false))
+        .await
+        .unwrap();
+    p.iam()
+        .unwrap()
+        .detach_policy(&role, &pol)
+        .await
+        .expect("not attached is Ok");
+}
+
+/// `regions()` falls back to the static list only when the cloud cannot
+/// answer; bad credentials (`AuthFailure`) are returned, not hidden behind
+/// a list that would fail every later call.
+#[tokio::test]
+async fn regions_return_auth_failures_instead_of_the_fallback() {
+    let (url, _) = serve(401, "text/xml", ec2_error("AuthFailure")).await;
+    let p = multicloud::Cloud::connect(&account(&url, false))
+        .await
+        .unwrap();
+    let e = p.regions().await.expect_err("bad credentials");
+    assert_eq!(e.kind(), ErrorKind::Unauthenticated, "{e}");
+    assert_eq!(e.code(), Some("AuthFailure"));
+    // A 5xx keeps the fallback.
+    let (url, _) = serve(503, "text/xml", ec2_error("Unavailable")).await;
+    let p = multicloud::Cloud::connect(&account(&url, false))
+        .await
+        .unwrap();
+    let regions = p.regions().await.expect("fallback");
+    assert!(regions.iter().any(|r| r.id == "eu-west-1"));
+}

@@ -362,3 +362,259 @@ async fn region_scoped_faults_stay_in_their_region() {
     behaviour::listing_matches_estate(&*p, &e.sim, &fine, None, "the other region is unaffected")
         .await;
 }
+
+/// Every create whose answer is lost (the sim applies it, then closes the
+/// connection, on every attempt) makes exactly one resource, and the call
+/// returns it: EC2 `CreateVpc`, `CreateSubnet`, `CreateSecurityGroup` and
+/// `AllocateAddress` have no `ClientToken`, so the provider looks up its
+/// create marker before resending; `CreateVolume` resends its token but
+/// finds its volume the same way. Each create is sent once.
+#[tokio::test]
+async fn lost_create_answers_make_exactly_one_ec2_resource() {
+    use multicloud::model::{
+        ListNetwork, PublicIpSpec, SecurityGroupSpec, SubnetSpec, VolumeSpec, VpcSpec,
+    };
+    let mut b = aws();
+    for action in [
+        "CreateVpc",
+        "CreateSubnet",
+        "CreateSecurityGroup",
+        "AllocateAddress",
+        "CreateVolume",
+    ] {
+        b = b.fault(FaultRule::new("aws", action).lost_response_rate(1.0));
+    }
+    let e = b.start().await;
+    let p = e.connect(false).await;
+    let s = behaviour::sim_scope(&*p, &e.sim).await;
+    let region = s.region.clone();
+    let n = p.network().expect("network");
+    let c = p.compute().expect("compute");
+    let q = ListNetwork {
+        region: region.clone(),
+        ..ListNetwork::default()
+    };
+
+    let vpc = n
+        .create_vpc(&VpcSpec {
+            region: region.clone(),
+            name: "mc-lost-vpc".into(),
+            cidr: "10.77.0.0/16".into(),
+            ..VpcSpec::default()
+        })
+        .await
+        .expect("create_vpc returns the VPC it made");
+    assert_eq!(vpc.name, "mc-lost-vpc");
+    assert!(!vpc.tags.contains_key(multicloud::aws::MARKER_TAG));
+    let all: Vec<_> = n.vpcs(&q).try_collect().await.expect("vpcs");
+    let mine: Vec<_> = all.iter().filter(|v| v.name == "mc-lost-vpc").collect();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0].id, vpc.id);
+    assert_eq!(harness::lost_answers(&e.sim, "CreateVpc"), 1);
+
+    let zone = p.zones(&region).await.expect("zones")[0].id.clone();
+    let subnet = n
+        .create_subnet(&SubnetSpec {
+            region: region.clone(),
+            zone: Some(zone.clone()),
+            vpc_id: vpc.id.clone(),
+            name: "mc-lost-subnet".into(),
+            cidr: "10.77.1.0/24".into(),
+            ..SubnetSpec::default()
+        })
+        .await
+        .expect("create_subnet returns the subnet it made");
+    let all: Vec<_> = n.subnets(&q).try_collect().await.expect("subnets");
+    let mine: Vec<_> = all.iter().filter(|x| x.name == "mc-lost-subnet").collect();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0].id, subnet.id);
+    assert_eq!(harness::lost_answers(&e.sim, "CreateSubnet"), 1);
+
+    let sg = n
+        .create_security_group(&SecurityGroupSpec {
+            region: region.clone(),
+            vpc_id: Some(vpc.id.clone()),
+            name: "mc-lost-sg".into(),
+            ..SecurityGroupSpec::default()
+        })
+        .await
+        .expect("create_security_group returns the group it made");
+    let all: Vec<_> = n.security_groups(&q).try_collect().await.expect("groups");
+    let mine: Vec<_> = all.iter().filter(|x| x.name == "mc-lost-sg").collect();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0].id, sg.id);
+    assert_eq!(harness::lost_answers(&e.sim, "CreateSecurityGroup"), 1);
+
+    let ips_before: Vec<_> = n.public_ips(&q).try_collect().await.expect("ips");
+    let ip = n
+        .allocate_public_ip(&PublicIpSpec {
+            region: region.clone(),
+            name: Some("mc-lost-eip".into()),
+            ..PublicIpSpec::default()
+        })
+        .await
+        .expect("allocate_public_ip returns the address it made");
+    let ips: Vec<_> = n.public_ips(&q).try_collect().await.expect("ips");
+    assert_eq!(ips.len(), ips_before.len() + 1);
+    let mine: Vec<_> = ips
+        .iter()
+        .filter(|x| x.name.as_deref() == Some("mc-lost-eip"))
+        .collect();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0].id, ip.id);
+    assert!(!ip.address.is_empty());
+    assert_eq!(harness::lost_answers(&e.sim, "AllocateAddress"), 1);
+
+    let vol = c
+        .create_volume(&VolumeSpec {
+            region: region.clone(),
+            zone: Some(zone),
+            size_gib: 8,
+            name: "mc-lost-vol".into(),
+            ..VolumeSpec::default()
+        })
+        .await
+        .expect("create_volume returns the volume it made");
+    let all: Vec<_> = c
+        .volumes(&ListVolumes {
+            region: region.clone(),
+            ..ListVolumes::default()
+        })
+        .try_collect()
+        .await
+        .expect("volumes");
+    let mine: Vec<_> = all.iter().filter(|x| x.name == "mc-lost-vol").collect();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0].id, vol.id);
+    assert_eq!(vol.size_gib, 8);
+    assert_eq!(harness::lost_answers(&e.sim, "CreateVolume"), 1);
+}
+
+/// IAM `CreateUser` and S3 `CreateBucket` with every answer lost: one user
+/// (found by `GetUser` carrying the create marker) and one bucket (found by
+/// `HeadBucket` with this account as expected owner), each returned.
+#[tokio::test]
+async fn lost_create_answers_make_exactly_one_user_and_bucket() {
+    use multicloud::model::{BucketSpec, NewUser};
+    let e = aws()
+        .fault(FaultRule::new("aws", "CreateUser").lost_response_rate(1.0))
+        .fault(FaultRule::new("aws", "CreateBucket").lost_response_rate(1.0))
+        .start()
+        .await;
+    let p = e.connect(false).await;
+    let s = behaviour::sim_scope(&*p, &e.sim).await;
+    let iam = p.iam().expect("iam");
+    let u = iam
+        .create_user(&NewUser {
+            name: "mc-lost-user".into(),
+            ..NewUser::default()
+        })
+        .await
+        .expect("create_user returns the user it made");
+    assert_eq!(u.name, "mc-lost-user");
+    assert!(!u.tags.contains_key(multicloud::aws::MARKER_TAG));
+    let users: Vec<_> = iam.users().try_collect().await.expect("users");
+    assert_eq!(users.iter().filter(|x| x.name == "mc-lost-user").count(), 1);
+    assert_eq!(harness::lost_answers(&e.sim, "CreateUser"), 1);
+
+    let st = p.storage().expect("storage");
+    let b = st
+        .create_bucket(&BucketSpec {
+            name: "mc-lost-bucket".into(),
+            region: s.region.clone(),
+            storage_class: None,
+        })
+        .await
+        .expect("create_bucket returns the bucket it made");
+    assert_eq!(b.name, "mc-lost-bucket");
+    let buckets: Vec<_> = st.buckets().try_collect().await.expect("buckets");
+    assert_eq!(
+        buckets
+            .iter()
+            .filter(|x| x.name == "mc-lost-bucket")
+            .count(),
+        1
+    );
+    assert_eq!(harness::lost_answers(&e.sim, "CreateBucket"), 1);
+}
+
+/// Creating a bucket this account already owns succeeds
+/// (`BucketAlreadyOwnedByYou` outside us-east-1, 200 there), as after a
+/// create whose answer was lost; another account's bucket stays a conflict.
+#[tokio::test]
+async fn bucket_already_owned_by_you_is_success() {
+    use multicloud::model::BucketSpec;
+    let e = aws().start().await;
+    let p = e.connect(false).await;
+    let s = behaviour::sim_scope(&*p, &e.sim).await;
+    let st = p.storage().expect("storage");
+    let spec = BucketSpec {
+        name: "mc-owned-bucket".into(),
+        region: s.region.clone(),
+        storage_class: None,
+    };
+    st.create_bucket(&spec).await.expect("first create");
+    e.sim.requests().clear();
+    st.create_bucket(&spec).await.expect("second create: ours");
+    let creates = e.sim.requests().filter(|r| r.action == "CreateBucket");
+    assert_eq!(creates.len(), 1);
+    let want = if s.region == "us-east-1" { 200 } else { 409 };
+    assert_eq!(creates[0].status, Some(want), "BucketAlreadyOwnedByYou");
+    // The other region's form: 409 BucketAlreadyOwnedByYou there, 200 in
+    // us-east-1.
+    let a = behaviour::sim_account(&*p, &e.sim).await;
+    let other = a
+        .regions
+        .iter()
+        .find(|r| **r != s.region)
+        .expect("a second region")
+        .clone();
+    let spec = BucketSpec {
+        name: "mc-owned-bucket-2".into(),
+        region: other.clone(),
+        storage_class: None,
+    };
+    st.create_bucket(&spec).await.expect("first create");
+    e.sim.requests().clear();
+    st.create_bucket(&spec).await.expect("second create: ours");
+    let creates = e.sim.requests().filter(|r| r.action == "CreateBucket");
+    let want = if other == "us-east-1" { 200 } else { 409 };
+    assert_eq!(creates[0].status, Some(want), "{other}");
+}
+
+/// `assume_role` with `endpoints.cloud_domain` (no `sts` override) sends
+/// `AssumeRole` to `sts.{region}.{domain}`, never to public AWS STS: a
+/// CONNECT proxy (no resolve-override) sees the host the provider chose.
+#[tokio::test]
+async fn assume_role_follows_the_cloud_domain() {
+    let e = aws().start().await;
+    let (proxy, seen) = connect_proxy(e.sim.addr()).await;
+    let mut a = e.account.clone();
+    a.transport.resolve.clear();
+    a.transport.proxy = Some(format!("http://{proxy}"));
+    a.transport.max_attempts = Some(1);
+    a.endpoints.services.clear();
+    a.endpoints.cloud_domain = Some("x.example".into());
+    a.options.insert("region".into(), "eu-west-1".into());
+    let base = a.credentials.clone();
+    a.credentials = multicloud::config::CredentialConfig {
+        source: multicloud::config::CredentialSourceKind::AssumeRole,
+        role_arn: Some("arn:aws:iam::123456789012:role/r".into()),
+        base: Some(Box::new(base)),
+        ..Default::default()
+    };
+    let p = harness::connect(&a).await;
+    // The sim's certificate does not name x.example: the call fails; only
+    // where it went matters.
+    let _ = p.account().await;
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .any(|l| l.starts_with("CONNECT sts.eu-west-1.x.example:443 ")),
+        "proxy saw {seen:?}"
+    );
+    assert!(
+        seen.iter().all(|l| !l.contains("amazonaws.com")),
+        "nothing to public AWS: {seen:?}"
+    );
+}

@@ -193,8 +193,7 @@ fn classify_code(code: &str) -> Option<ErrorKind> {
         | "RequestExpired"
         | "RequestTimeTooSkewed"
         | "UnrecognizedClientException"
-        | "InvalidSecurity"
-        | "AuthFailure.ServiceLinkedRoleCreationNotPermitted" => Unauthenticated,
+        | "InvalidSecurity" => Unauthenticated,
         // Permission.
         "UnauthorizedOperation"
         | "AccessDenied"
@@ -204,7 +203,9 @@ fn classify_code(code: &str) -> Option<ErrorKind> {
         | "AllAccessDisabled"
         | "AccountProblem"
         | "PendingVerification"
-        | "OperationNotPermitted"
+        // EC2: "The provided credentials do not have permission to create
+        // the service-linked role" (signed fine, not allowed).
+        | "AuthFailure.ServiceLinkedRoleCreationNotPermitted"
         | "UnauthorizedAccess" => PermissionDenied,
         // Not found without the usual suffix/prefix.
         "NotFound"
@@ -231,6 +232,10 @@ fn classify_code(code: &str) -> Option<ErrorKind> {
         | "EntityTemporarilyUnmodifiable"
         | "UnmodifiableEntity"
         | "IdempotentParameterMismatch"
+        // EC2: "The specified operation is not allowed" in the resource's
+        // current configuration (termination protection, a primary network
+        // interface...): the resource's state, not the caller's rights.
+        | "OperationNotPermitted"
         | "InvalidSubnet.Conflict"
         | "InvalidVpcState"
         | "InvalidObjectState"
@@ -622,6 +627,22 @@ where
     .boxed()
 }
 
+/// `Ok` when the call failed only because the resource is already gone, by
+/// one of the resource's own not-found `codes`. A bare 404 without an error
+/// code (a wrong endpoint, a proxy page) or another resource's not-found
+/// code stays an error.
+pub(crate) fn ok_if_gone(r: Result<()>, codes: &[&str]) -> Result<()> {
+    match r {
+        Err(e) if is_gone(&e, codes) => Ok(()),
+        other => other,
+    }
+}
+
+/// Whether `e` carries one of the not-found `codes`.
+pub(crate) fn is_gone(e: &Error, codes: &[&str]) -> bool {
+    e.code().is_some_and(|c| codes.contains(&c))
+}
+
 /// A stream that fails at once with `err` (for list calls refused up front).
 pub(crate) fn failed<'a, T: Send + 'a>(err: Error) -> ResultStream<'a, T> {
     stream::once(async move { Err(err) }).boxed()
@@ -641,8 +662,10 @@ pub(crate) fn parse_ts(s: Option<&str>) -> Option<Timestamp> {
 }
 
 /// EC2 tags to the model's map.
+/// The create marker ([`MARKER_TAG`](super::create::MARKER_TAG)) is left out.
 pub(crate) fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Tags {
     tags.iter()
+        .filter(|t| t.key() != Some(super::create::MARKER_TAG))
         .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
         .collect()
 }
@@ -725,6 +748,8 @@ mod tests {
         ("BandwidthLimitExceeded", Throttled),
         ("PriorRequestNotComplete", Throttled),
         ("LimitExceededException", Throttled),
+        ("EC2ThrottledException", Throttled),
+        ("RequestThrottledException", Throttled),
         // not found
         ("InvalidInstanceID.NotFound", NotFound),
         ("InvalidVolume.NotFound", NotFound),
@@ -757,6 +782,8 @@ mod tests {
         ("RequestExpired", Unauthenticated),
         ("RequestTimeTooSkewed", Unauthenticated),
         ("UnrecognizedClientException", Unauthenticated),
+        ("ExpiredTokenException", Unauthenticated),
+        ("InvalidToken", Unauthenticated),
         // permission
         ("UnauthorizedOperation", PermissionDenied),
         ("AccessDenied", PermissionDenied),
@@ -764,7 +791,12 @@ mod tests {
         ("OptInRequired", PermissionDenied),
         ("Blocked", PermissionDenied),
         ("AllAccessDisabled", PermissionDenied),
-        ("OperationNotPermitted", PermissionDenied),
+        (
+            "AuthFailure.ServiceLinkedRoleCreationNotPermitted",
+            PermissionDenied,
+        ),
+        ("AccountProblem", PermissionDenied),
+        ("PendingVerification", PermissionDenied),
         // quota
         ("InstanceLimitExceeded", QuotaExceeded),
         ("VcpuLimitExceeded", QuotaExceeded),
@@ -779,6 +811,7 @@ mod tests {
         ("InsufficientAddressCapacity", QuotaExceeded),
         ("InsufficientFreeAddressesInSubnet", QuotaExceeded),
         ("MaxSpotInstanceCountExceeded", QuotaExceeded),
+        ("InsufficientVolumeCapacity", QuotaExceeded),
         ("ServiceQuotaExceededException", QuotaExceeded),
         // conflict
         ("IncorrectState", Conflict),
@@ -795,6 +828,8 @@ mod tests {
         ("EntityTemporarilyUnmodifiable", Conflict),
         ("IdempotentParameterMismatch", Conflict),
         ("InvalidSubnet.Conflict", Conflict),
+        ("OperationNotPermitted", Conflict),
+        ("ConcurrentModificationException", Conflict),
         // already exists
         ("EntityAlreadyExists", AlreadyExists),
         ("BucketAlreadyOwnedByYou", AlreadyExists),

@@ -7,7 +7,7 @@ use aws_sdk_ec2::types::{
 };
 
 use super::AwsProvider;
-use super::client::{ec2_tags, failed, new_client_token, paged, parse_ts, sdk_error, ts};
+use super::client::{ec2_tags, failed, is_gone, new_client_token, paged, parse_ts, sdk_error, ts};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
     ChargeType, Image, ImageOwner, Instance, InstanceSpec, InstanceState, InstanceType, ListImages,
@@ -113,6 +113,36 @@ pub(crate) fn tag_spec(
             .set_tags(Some(all))
             .build(),
     )
+}
+
+/// [`tag_spec`] plus the create marker ([`MARKER_TAG`](super::create::MARKER_TAG) = `marker`).
+pub(crate) fn marked_spec(
+    rt: ResourceType,
+    name: Option<&str>,
+    tags: &Tags,
+    marker: &str,
+) -> TagSpecification {
+    let mut all = tags.clone();
+    if let Some(n) = name.filter(|n| !n.is_empty()) {
+        all.entry("Name".into()).or_insert_with(|| n.to_string());
+    }
+    all.insert(super::create::MARKER_TAG.into(), marker.into());
+    let tags: Vec<Tag> = all
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
+    TagSpecification::builder()
+        .resource_type(rt)
+        .set_tags(Some(tags))
+        .build()
+}
+
+/// The `tag:` filter finding the resource of one create.
+pub(crate) fn marker_filter(marker: &str) -> Filter {
+    Filter::builder()
+        .name(format!("tag:{}", super::create::MARKER_TAG))
+        .values(marker)
+        .build()
 }
 
 pub(crate) fn name_tag(tags: &Tags) -> String {
@@ -318,11 +348,6 @@ fn instance_type_from(
     })
 }
 
-/// Whether an error says the resource is already gone.
-pub(crate) fn gone(e: &Error) -> bool {
-    e.kind() == ErrorKind::NotFound
-}
-
 #[async_trait]
 impl Compute for AwsProvider {
     /// EC2 `DescribeInstances`, MaxResults 200 unless the query names a page size (5 to 1000), every page.
@@ -500,7 +525,7 @@ impl Compute for AwsProvider {
             .map_err(|e| sdk_error("ec2", "TerminateInstances", Some(region), e))
         {
             Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
+            Err(e) if is_gone(&e, &["InvalidInstanceID.NotFound"]) => Ok(()),
             Err(e) => Err(e),
         }
     }
@@ -563,10 +588,12 @@ impl Compute for AwsProvider {
             })
     }
 
-    /// EC2 `CreateVolume` with a `ClientToken`; needs `spec.zone`.
+    /// EC2 `CreateVolume` with a `ClientToken` (the caller's or a fresh
+    /// UUID, the same on every attempt) and the same value as create marker
+    /// tag: an unanswered attempt is followed by `DescribeVolumes` for the
+    /// marker before the resend (see `create.rs`); needs `spec.zone`.
     async fn create_volume(&self, spec: &VolumeSpec) -> Result<Volume> {
         self.guard("ec2", "CreateVolume")?;
-        self.throttle(&spec.region, "CreateVolume", true).await;
         let region = spec.region.as_str();
         let zone = spec.zone.as_deref().ok_or_else(|| {
             Error::invalid_argument("EBS volumes need an availability zone (VolumeSpec::zone)")
@@ -574,19 +601,50 @@ impl Compute for AwsProvider {
         })?;
         let size = i32::try_from(spec.size_gib)
             .map_err(|_| Error::invalid_argument("volume size too large").with_provider("aws"))?;
-        let out = self
-            .ec2(region)
-            .create_volume()
-            .availability_zone(zone)
-            .size(size)
-            .set_volume_type(spec.volume_type.as_deref().map(VolumeType::from))
-            .client_token(spec.client_token.clone().unwrap_or_else(new_client_token))
-            .set_tag_specifications(
-                tag_spec(ResourceType::Volume, Some(&spec.name), &spec.tags).map(|t| vec![t]),
-            )
-            .send()
-            .await
-            .map_err(|e| sdk_error("ec2", "CreateVolume", Some(region), e))?;
+        let token = spec.client_token.clone().unwrap_or_else(new_client_token);
+        let client = self.ec2(region);
+        let send = || async {
+            self.throttle(region, "CreateVolume", true).await;
+            client
+                .create_volume()
+                .availability_zone(zone)
+                .size(size)
+                .set_volume_type(spec.volume_type.as_deref().map(VolumeType::from))
+                .client_token(&token)
+                .set_tag_specifications(Some(vec![marked_spec(
+                    ResourceType::Volume,
+                    Some(&spec.name),
+                    &spec.tags,
+                    &token,
+                )]))
+                .customize()
+                .config_override(
+                    aws_sdk_ec2::config::Builder::default()
+                        .retry_config(super::create::no_sdk_retry()),
+                )
+                .send()
+                .await
+                .map(Ok)
+                .map_err(|e| sdk_error("ec2", "CreateVolume", Some(region), e))
+        };
+        let find = || async {
+            self.throttle(region, "DescribeVolumes", false).await;
+            let out = client
+                .describe_volumes()
+                .filters(marker_filter(&token))
+                .send()
+                .await
+                .map_err(|e| sdk_error("ec2", "DescribeVolumes", Some(region), e))?;
+            // Found, not sent: the volume itself (boxed: `Err` is the rare arm).
+            Ok(out
+                .volumes()
+                .first()
+                .map(|v| Err(Box::new(volume_from(region, v)))))
+        };
+        let out = match super::create::create_once(self.max_attempts(), true, send, find).await? {
+            Ok(out) => out,
+            Err(found) => return Ok(*found),
+        };
         let tags = ec2_tags(out.tags());
         let raw = out
             .state()
@@ -685,7 +743,7 @@ impl Compute for AwsProvider {
             .map_err(|e| sdk_error("ec2", "DeleteVolume", Some(region), e))
         {
             Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
+            Err(e) if is_gone(&e, &["InvalidVolume.NotFound"]) => Ok(()),
             Err(e) => Err(e),
         }
     }

@@ -131,12 +131,37 @@ impl Settings {
         if let Some(u) = self.endpoints.get(service) {
             return Some(u.clone());
         }
-        let domain = self.cloud_domain.as_deref()?;
-        Some(match service {
-            "iam" | "ce" => format!("https://{service}.{domain}"),
-            _ => format!("https://{service}.{region}.{domain}"),
-        })
+        Some(cloud_domain_endpoint(
+            self.cloud_domain.as_deref()?,
+            service,
+            region,
+        ))
     }
+}
+
+/// A service's URL under `endpoints.cloud_domain`: `https://{service}.{domain}`
+/// for the global IAM and Cost Explorer, `https://{service}.{region}.{domain}`
+/// for the rest.
+pub fn cloud_domain_endpoint(domain: &str, service: &str, region: &str) -> String {
+    match service {
+        "iam" | "ce" => format!("https://{service}.{domain}"),
+        _ => format!("https://{service}.{region}.{domain}"),
+    }
+}
+
+/// The STS endpoint `assume_role` sends `AssumeRole` to, resolved like every
+/// other service's: the `sts` override of `endpoints.services`, else the
+/// `endpoints.cloud_domain` form (`https://sts.{region}.{domain}`), else
+/// `None` (the SDK's regional public endpoint for `region`).
+pub fn assume_role_sts_endpoint(account: &AccountConfig, region: &str) -> Option<String> {
+    if let Some(u) = account.endpoints.services.get("sts") {
+        return Some(u.trim_end_matches('/').to_string());
+    }
+    account
+        .endpoints
+        .cloud_domain
+        .as_deref()
+        .map(|d| cloud_domain_endpoint(d, "sts", region))
 }
 
 /// Region include/exclude globs of an account.
@@ -367,22 +392,36 @@ fn credentials_provider<'a>(
                         credentials_provider(account_name, &def, account).await?
                     }
                 };
-                let region = account
-                    .options
-                    .get("region")
-                    .cloned()
-                    .unwrap_or_else(|| DEFAULT_HOME_REGION.to_string());
+                // The home region's sources, as for the service clients:
+                // `options.region`, else the SDK's region chain
+                // (`AWS_REGION`, the profile's `region`...), else us-east-1.
+                let region = match account.options.get("region") {
+                    Some(r) => r.clone(),
+                    None => {
+                        let mut chain =
+                            aws_config::default_provider::region::DefaultRegionChain::builder();
+                        if let Some(p) = &account.credentials.profile {
+                            chain = chain.profile_name(p);
+                        }
+                        chain
+                            .build()
+                            .region()
+                            .await
+                            .map(|r| r.as_ref().to_string())
+                            .unwrap_or_else(|| DEFAULT_HOME_REGION.to_string())
+                    }
+                };
                 let http = super::http::ReqwestConnector::for_account(account)
                     .map_err(|e| e.with_provider("aws"))?
                     .shared();
                 let mut base_cfg = aws_config::defaults(BehaviorVersion::latest())
                     .credentials_provider(base)
                     .http_client(http)
-                    .region(aws_config::Region::new(region))
+                    .region(aws_config::Region::new(region.clone()))
                     .retry_config(retry_config(account))
                     .timeout_config(timeout_config(account));
-                if let Some(sts) = account.endpoints.services.get("sts") {
-                    base_cfg = base_cfg.endpoint_url(sts.clone());
+                if let Some(sts) = assume_role_sts_endpoint(account, &region) {
+                    base_cfg = base_cfg.endpoint_url(sts);
                 }
                 let base_cfg = base_cfg.load().await;
                 let session = c
@@ -456,6 +495,27 @@ mod tests {
             transport: Default::default(),
             options: Default::default(),
         }
+    }
+
+    /// `AssumeRole` goes where the account's other STS calls go: the `sts`
+    /// override, else the cloud domain's regional host, else the SDK's
+    /// regional public endpoint.
+    #[test]
+    fn assume_role_sts_endpoint_follows_the_account() {
+        let mut a = account();
+        assert_eq!(assume_role_sts_endpoint(&a, "eu-west-1"), None);
+        a.endpoints.cloud_domain = Some("x.example".into());
+        assert_eq!(
+            assume_role_sts_endpoint(&a, "eu-west-1").as_deref(),
+            Some("https://sts.eu-west-1.x.example")
+        );
+        a.endpoints
+            .services
+            .insert("sts".into(), "https://sts.internal/".into());
+        assert_eq!(
+            assume_role_sts_endpoint(&a, "eu-west-1").as_deref(),
+            Some("https://sts.internal")
+        );
     }
 
     #[test]

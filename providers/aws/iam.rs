@@ -8,7 +8,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 
 use super::AwsProvider;
-use super::client::{PROVIDER, paged, percent_decode, sdk_error, ts};
+use super::client::{PROVIDER, new_client_token, paged, percent_decode, sdk_error, ts};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
     AccessKeyInfo, DeleteUserOptions, Group, NewUser, Policy, PolicyKind, PolicyRef, Principal,
@@ -33,8 +33,10 @@ pub fn policy_kind(arn: &str) -> PolicyKind {
     }
 }
 
+/// The create marker ([`MARKER_TAG`](super::create::MARKER_TAG)) is left out.
 fn iam_tags(tags: &[Tag]) -> Tags {
     tags.iter()
+        .filter(|t| t.key() != super::create::MARKER_TAG)
         .map(|t| (t.key().to_string(), t.value().to_string()))
         .collect()
 }
@@ -70,11 +72,13 @@ where
     sdk_error("iam", action, None, e)
 }
 
+/// IAM's not-found code. It names no entity: a call on a user that does
+/// not exist and a call whose policy or key is not there answer alike, so
+/// callers decide which entity the answer is about.
+const NO_SUCH_ENTITY: &str = "NoSuchEntity";
+
 fn ok_if_gone(r: Result<()>) -> Result<()> {
-    match r {
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-        other => other,
-    }
+    super::client::ok_if_gone(r, &[NO_SUCH_ENTITY])
 }
 
 /// Awaits one IAM call; its error becomes `action`'s.
@@ -215,6 +219,28 @@ impl AwsProvider {
 
     /// `AttachUserPolicy` / `AttachGroupPolicy` / `AttachRolePolicy` or their
     /// `Detach*` twins, by the principal's kind (read-only guard first).
+    /// Whether a user, group or role exists (`GetUser` / `GetGroup` /
+    /// `GetRole`; `NoSuchEntity` is `false`).
+    async fn principal_exists(&self, principal: &Principal) -> Result<bool> {
+        let iam = &self.iam;
+        let r = match principal {
+            Principal::User(n) => iam_done("GetUser", iam.get_user().user_name(n).send()).await,
+            Principal::Group(n) => {
+                iam_done(
+                    "GetGroup",
+                    iam.get_group().group_name(n).max_items(1).send(),
+                )
+                .await
+            }
+            Principal::Role(n) => iam_done("GetRole", iam.get_role().role_name(n).send()).await,
+        };
+        match r {
+            Ok(()) => Ok(true),
+            Err(e) if e.code() == Some(NO_SUCH_ENTITY) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn link_policy(
         &self,
         link: Link,
@@ -364,25 +390,60 @@ impl Iam for AwsProvider {
             .ok_or_else(|| Error::decode("GetUser returned no user").with_provider(PROVIDER))
     }
 
-    /// IAM `CreateUser` (tags kept; IAM has no display name or email).
+    /// IAM `CreateUser` (tags kept; IAM has no display name or email),
+    /// tagged with a create marker: an unanswered attempt is followed by
+    /// `GetUser`, and the user is ours when it carries the marker; an
+    /// `EntityAlreadyExists` after an unanswered attempt resolves the same
+    /// way (see `create.rs`).
     async fn create_user(&self, spec: &NewUser) -> Result<User> {
         self.guard("iam", "CreateUser")?;
-        let tags: Vec<Tag> = spec
-            .tags
+        let marker = new_client_token();
+        let mut all = spec.tags.clone();
+        all.insert(super::create::MARKER_TAG.into(), marker.clone());
+        let tags: Vec<Tag> = all
             .iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();
-        let out = self
-            .iam
-            .create_user()
-            .user_name(&spec.name)
-            .set_tags(Some(tags).filter(|t| !t.is_empty()))
-            .send()
-            .await
-            .map_err(|e| iam_err("CreateUser", e))?;
-        out.user()
-            .map(user_from)
-            .ok_or_else(|| Error::decode("CreateUser returned no user").with_provider(PROVIDER))
+        let send = || async {
+            let out = self
+                .iam
+                .create_user()
+                .user_name(&spec.name)
+                .set_tags(Some(tags.clone()))
+                .customize()
+                .config_override(
+                    aws_sdk_iam::config::Builder::default()
+                        .retry_config(super::create::no_sdk_retry()),
+                )
+                .send()
+                .await
+                .map_err(|e| iam_err("CreateUser", e))?;
+            out.user()
+                .map(user_from)
+                .ok_or_else(|| Error::decode("CreateUser returned no user").with_provider(PROVIDER))
+        };
+        let find = || async {
+            let out = match self.iam.get_user().user_name(&spec.name).send().await {
+                Ok(out) => out,
+                Err(e) => {
+                    let e = iam_err("GetUser", e);
+                    return if e.code() == Some(NO_SUCH_ENTITY) {
+                        Ok(None)
+                    } else {
+                        Err(e)
+                    };
+                }
+            };
+            Ok(out
+                .user()
+                .filter(|u| {
+                    u.tags()
+                        .iter()
+                        .any(|t| t.key() == super::create::MARKER_TAG && t.value() == marker)
+                })
+                .map(user_from))
+        };
+        super::create::create_once(self.max_attempts(), false, send, find).await
     }
 
     /// IAM `DeleteUser`. Access keys, managed and inline policies and group
@@ -394,7 +455,7 @@ impl Iam for AwsProvider {
         self.guard("iam", "DeleteUser")?;
         let (keys, managed, inline, groups) = match self.user_attachments(name).await {
             Ok(x) => x,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) if e.code() == Some(NO_SUCH_ENTITY) => return Ok(()),
             Err(e) => return Err(e),
         };
         let busy =
@@ -555,10 +616,22 @@ impl Iam for AwsProvider {
         self.link_policy(Link::Attach, principal, policy).await
     }
 
-    /// IAM `DetachUserPolicy` / `DetachGroupPolicy` / `DetachRolePolicy`;
-    /// not attached (`NoSuchEntity`) is `Ok`.
+    /// IAM `DetachUserPolicy` / `DetachGroupPolicy` / `DetachRolePolicy`.
+    /// IAM answers `NoSuchEntity` both when the policy is not attached and
+    /// when the principal does not exist; the principal is then looked up
+    /// (`GetUser` / `GetGroup` / `GetRole`): present, the policy was not
+    /// attached (`Ok`); missing, the `NoSuchEntity` is returned (`NotFound`).
     async fn detach_policy(&self, principal: &Principal, policy: &PolicyRef) -> Result<()> {
-        ok_if_gone(self.link_policy(Link::Detach, principal, policy).await)
+        match self.link_policy(Link::Detach, principal, policy).await {
+            Err(e) if e.code() == Some(NO_SUCH_ENTITY) => {
+                match self.principal_exists(principal).await {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(e),
+                    Err(lookup) => Err(lookup),
+                }
+            }
+            other => other,
+        }
     }
 
     /// IAM `ListAccessKeys` (metadata only; `last_used_at` would need one
@@ -627,7 +700,15 @@ mod tests {
                 .await;
             let _ = iam.attach_policy(&principal, &policy).await;
             let _ = iam.detach_policy(&principal, &policy).await;
-            let log = sim.requests().entries();
+            let mut log = sim.requests().entries();
+            // A `NoSuchEntity` from the detach is followed by one lookup
+            // of the principal (not attached vs. no such principal).
+            let lookups = log.split_off(3.min(log.len()));
+            assert!(
+                lookups.iter().all(|e| e.action == format!("Get{kind}")) && lookups.len() <= 1,
+                "{kind}: {:?}",
+                lookups.iter().map(|e| &e.action).collect::<Vec<_>>()
+            );
             let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
             assert_eq!(
                 actions,

@@ -25,6 +25,7 @@ pub mod sign;
 
 mod billing;
 mod compute;
+mod create;
 mod iam;
 mod network;
 mod storage;
@@ -36,6 +37,7 @@ use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
 pub use compute::{instance_state, volume_state};
+pub use create::MARKER_TAG;
 pub use network::public_ip_state;
 
 use crate::config::AccountConfig;
@@ -181,6 +183,16 @@ impl AwsProvider {
             .clone()
     }
 
+    /// Attempts per call (`transport.max_attempts`, default 5), for the
+    /// creates that retry by themselves (see `create.rs`).
+    pub(crate) fn max_attempts(&self) -> u32 {
+        self.settings
+            .sdk
+            .retry_config()
+            .map(|r| r.max_attempts())
+            .unwrap_or(crate::transport::settings::DEFAULT_MAX_ATTEMPTS)
+    }
+
     /// Wait for the client-side EC2 rate limiter (per region and action class).
     pub(crate) async fn throttle(&self, region: &str, action: &str, mutating: bool) {
         self.limiter.acquire(region, action, mutating).await;
@@ -207,6 +219,15 @@ impl AwsProvider {
             .map_err(|e| sdk_error("ec2", "DescribeRegions", Some(&home), e))?;
         Ok(regions_from(out.regions()))
     }
+}
+
+/// Whether a failed `DescribeRegions` may be replaced by the static list:
+/// only when the cloud could not answer or the policy lacks that one
+/// permission. Unauthenticated, configuration and other errors would fail
+/// every later call too and are returned.
+fn region_fallback_allowed(kind: crate::ErrorKind) -> bool {
+    use crate::ErrorKind::*;
+    matches!(kind, Unavailable | Timeout | Throttled | PermissionDenied)
 }
 
 /// Normalize `DescribeRegions` output. Opt-in regions the account has not
@@ -269,7 +290,10 @@ impl Provider for AwsProvider {
     }
 
     /// EC2 `DescribeRegions` (cached); the partition's static list when the
-    /// call fails. Filtered by the account's region globs.
+    /// cloud cannot answer (unreachable, 5xx, timeout, throttled) or the
+    /// policy does not allow `ec2:DescribeRegions`. Bad credentials and
+    /// configuration errors are returned. Filtered by the account's region
+    /// globs.
     async fn regions(&self) -> Result<Vec<Region>> {
         let all = match self
             .regions
@@ -277,6 +301,7 @@ impl Provider for AwsProvider {
             .await
         {
             Ok(r) => r.clone(),
+            Err(e) if !region_fallback_allowed(e.kind()) => return Err(e),
             Err(e) => {
                 tracing::warn!(error = %e, "DescribeRegions failed; using the static region list");
                 config::fallback_regions(self.home_region())

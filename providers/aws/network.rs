@@ -8,8 +8,9 @@ use aws_sdk_ec2::types::{
 };
 
 use super::AwsProvider;
-use super::client::{ec2_tags, paged, sdk_error};
-use super::compute::{gone, id_filter, name_tag, page, tag_filters, tag_spec};
+use super::client::{ec2_tags, new_client_token, ok_if_gone, paged, sdk_error};
+use super::compute::{id_filter, marked_spec, marker_filter, name_tag, page, tag_filters};
+use super::create::{create_once, no_sdk_retry};
 use crate::error::{Error, Result};
 use crate::model::{
     ChargeType, Direction, ListNetwork, Peer, PortRange, Protocol, ProviderKind, PublicIp,
@@ -231,13 +232,6 @@ fn vpc_filter(q: &ListNetwork) -> Vec<Filter> {
     f
 }
 
-fn ok_if_gone(r: Result<()>) -> Result<()> {
-    match r {
-        Err(e) if gone(&e) => Ok(()),
-        other => other,
-    }
-}
-
 #[async_trait]
 impl Network for AwsProvider {
     /// EC2 `DescribeVpcs`, MaxResults 200 unless the query names a page size (API maximum 1000), every page.
@@ -266,23 +260,47 @@ impl Network for AwsProvider {
         })
     }
 
-    /// EC2 `CreateVpc` (Name tag from `spec.name`).
+    /// EC2 `CreateVpc` (Name tag from `spec.name`), tagged with a create
+    /// marker: an unanswered attempt is followed by `DescribeVpcs` for the
+    /// marker before any resend (see `create.rs`).
     async fn create_vpc(&self, spec: &VpcSpec) -> Result<Vpc> {
         self.guard("ec2", "CreateVpc")?;
-        self.throttle(&spec.region, "CreateVpc", true).await;
-        let out = self
-            .ec2(&spec.region)
-            .create_vpc()
-            .cidr_block(&spec.cidr)
-            .set_tag_specifications(
-                tag_spec(ResourceType::Vpc, Some(&spec.name), &spec.tags).map(|t| vec![t]),
-            )
-            .send()
-            .await
-            .map_err(|e| sdk_error("ec2", "CreateVpc", Some(&spec.region), e))?;
-        out.vpc()
-            .map(|v| vpc_from(&spec.region, v))
-            .ok_or_else(|| Error::decode("CreateVpc returned no VPC").with_provider("aws"))
+        let region = spec.region.as_str();
+        let marker = new_client_token();
+        let client = self.ec2(region);
+        let send = || async {
+            self.throttle(region, "CreateVpc", true).await;
+            let out = client
+                .create_vpc()
+                .cidr_block(&spec.cidr)
+                .set_tag_specifications(Some(vec![marked_spec(
+                    ResourceType::Vpc,
+                    Some(&spec.name),
+                    &spec.tags,
+                    &marker,
+                )]))
+                .customize()
+                .config_override(
+                    aws_sdk_ec2::config::Builder::default().retry_config(no_sdk_retry()),
+                )
+                .send()
+                .await
+                .map_err(|e| sdk_error("ec2", "CreateVpc", Some(region), e))?;
+            out.vpc()
+                .map(|v| vpc_from(region, v))
+                .ok_or_else(|| Error::decode("CreateVpc returned no VPC").with_provider("aws"))
+        };
+        let find = || async {
+            self.throttle(region, "DescribeVpcs", false).await;
+            let out = client
+                .describe_vpcs()
+                .filters(marker_filter(&marker))
+                .send()
+                .await
+                .map_err(|e| sdk_error("ec2", "DescribeVpcs", Some(region), e))?;
+            Ok(out.vpcs().first().map(|v| vpc_from(region, v)))
+        };
+        create_once(self.max_attempts(), false, send, find).await
     }
 
     /// EC2 `DeleteVpc`; `DependencyViolation` is `Conflict`, missing is `Ok`.
@@ -297,6 +315,7 @@ impl Network for AwsProvider {
                 .await
                 .map(|_| ())
                 .map_err(|e| sdk_error("ec2", "DeleteVpc", Some(region), e)),
+            &["InvalidVpcID.NotFound"],
         )
     }
 
@@ -330,25 +349,49 @@ impl Network for AwsProvider {
         })
     }
 
-    /// EC2 `CreateSubnet`.
+    /// EC2 `CreateSubnet`, tagged with a create marker: an unanswered
+    /// attempt is followed by `DescribeSubnets` for the marker before any
+    /// resend (see `create.rs`).
     async fn create_subnet(&self, spec: &SubnetSpec) -> Result<Subnet> {
         self.guard("ec2", "CreateSubnet")?;
-        self.throttle(&spec.region, "CreateSubnet", true).await;
-        let out = self
-            .ec2(&spec.region)
-            .create_subnet()
-            .vpc_id(&spec.vpc_id)
-            .cidr_block(&spec.cidr)
-            .set_availability_zone(spec.zone.clone())
-            .set_tag_specifications(
-                tag_spec(ResourceType::Subnet, Some(&spec.name), &spec.tags).map(|t| vec![t]),
-            )
-            .send()
-            .await
-            .map_err(|e| sdk_error("ec2", "CreateSubnet", Some(&spec.region), e))?;
-        out.subnet()
-            .map(|s| subnet_from(&spec.region, s))
-            .ok_or_else(|| Error::decode("CreateSubnet returned no subnet").with_provider("aws"))
+        let region = spec.region.as_str();
+        let marker = new_client_token();
+        let client = self.ec2(region);
+        let send = || async {
+            self.throttle(region, "CreateSubnet", true).await;
+            let out = client
+                .create_subnet()
+                .vpc_id(&spec.vpc_id)
+                .cidr_block(&spec.cidr)
+                .set_availability_zone(spec.zone.clone())
+                .set_tag_specifications(Some(vec![marked_spec(
+                    ResourceType::Subnet,
+                    Some(&spec.name),
+                    &spec.tags,
+                    &marker,
+                )]))
+                .customize()
+                .config_override(
+                    aws_sdk_ec2::config::Builder::default().retry_config(no_sdk_retry()),
+                )
+                .send()
+                .await
+                .map_err(|e| sdk_error("ec2", "CreateSubnet", Some(region), e))?;
+            out.subnet().map(|s| subnet_from(region, s)).ok_or_else(|| {
+                Error::decode("CreateSubnet returned no subnet").with_provider("aws")
+            })
+        };
+        let find = || async {
+            self.throttle(region, "DescribeSubnets", false).await;
+            let out = client
+                .describe_subnets()
+                .filters(marker_filter(&marker))
+                .send()
+                .await
+                .map_err(|e| sdk_error("ec2", "DescribeSubnets", Some(region), e))?;
+            Ok(out.subnets().first().map(|s| subnet_from(region, s)))
+        };
+        create_once(self.max_attempts(), false, send, find).await
     }
 
     /// EC2 `DeleteSubnet`; missing is `Ok`.
@@ -363,6 +406,7 @@ impl Network for AwsProvider {
                 .await
                 .map(|_| ())
                 .map_err(|e| sdk_error("ec2", "DeleteSubnet", Some(region), e)),
+            &["InvalidSubnetID.NotFound"],
         )
     }
 
@@ -419,32 +463,60 @@ impl Network for AwsProvider {
     }
 
     /// EC2 `CreateSecurityGroup` (the description defaults to the name: EC2
-    /// requires one), then `DescribeSecurityGroups` for its default rules.
+    /// requires one), tagged with a create marker, then
+    /// `DescribeSecurityGroups` for its default rules. An unanswered attempt
+    /// is followed by `DescribeSecurityGroups` for the marker before any
+    /// resend, and an `InvalidGroup.Duplicate` after one resolves to the
+    /// group carrying the marker (see `create.rs`).
     async fn create_security_group(&self, spec: &SecurityGroupSpec) -> Result<SecurityGroup> {
         self.guard("ec2", "CreateSecurityGroup")?;
-        self.throttle(&spec.region, "CreateSecurityGroup", true)
-            .await;
+        let region = spec.region.as_str();
         let desc = spec
             .description
             .clone()
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| spec.name.clone());
-        let out = self
-            .ec2(&spec.region)
-            .create_security_group()
-            .group_name(&spec.name)
-            .description(desc)
-            .set_vpc_id(spec.vpc_id.clone())
-            .set_tag_specifications(
-                tag_spec(ResourceType::SecurityGroup, None, &spec.tags).map(|t| vec![t]),
-            )
-            .send()
-            .await
-            .map_err(|e| sdk_error("ec2", "CreateSecurityGroup", Some(&spec.region), e))?;
-        let id = out.group_id().ok_or_else(|| {
-            Error::decode("CreateSecurityGroup returned no GroupId").with_provider("aws")
-        })?;
-        self.security_group(&spec.region, id).await
+        let marker = new_client_token();
+        let client = self.ec2(region);
+        let send = || async {
+            self.throttle(region, "CreateSecurityGroup", true).await;
+            let out = client
+                .create_security_group()
+                .group_name(&spec.name)
+                .description(&desc)
+                .set_vpc_id(spec.vpc_id.clone())
+                .set_tag_specifications(Some(vec![marked_spec(
+                    ResourceType::SecurityGroup,
+                    None,
+                    &spec.tags,
+                    &marker,
+                )]))
+                .customize()
+                .config_override(
+                    aws_sdk_ec2::config::Builder::default().retry_config(no_sdk_retry()),
+                )
+                .send()
+                .await
+                .map_err(|e| sdk_error("ec2", "CreateSecurityGroup", Some(region), e))?;
+            out.group_id().map(str::to_string).ok_or_else(|| {
+                Error::decode("CreateSecurityGroup returned no GroupId").with_provider("aws")
+            })
+        };
+        let find = || async {
+            self.throttle(region, "DescribeSecurityGroups", false).await;
+            let out = client
+                .describe_security_groups()
+                .filters(marker_filter(&marker))
+                .send()
+                .await
+                .map_err(|e| sdk_error("ec2", "DescribeSecurityGroups", Some(region), e))?;
+            Ok(out
+                .security_groups()
+                .first()
+                .and_then(|g| g.group_id().map(str::to_string)))
+        };
+        let id = create_once(self.max_attempts(), false, send, find).await?;
+        self.security_group(region, &id).await
     }
 
     /// EC2 `DeleteSecurityGroup`; missing is `Ok`.
@@ -459,6 +531,7 @@ impl Network for AwsProvider {
                 .await
                 .map(|_| ())
                 .map_err(|e| sdk_error("ec2", "DeleteSecurityGroup", Some(region), e)),
+            &["InvalidGroup.NotFound"],
         )
     }
 
@@ -563,21 +636,51 @@ impl Network for AwsProvider {
         })
     }
 
-    /// EC2 `AllocateAddress` (`Domain=vpc`).
+    /// EC2 `AllocateAddress` (`Domain=vpc`), tagged with a create marker:
+    /// an unanswered attempt is followed by `DescribeAddresses` for the
+    /// marker before any resend (see `create.rs`).
     async fn allocate_public_ip(&self, spec: &PublicIpSpec) -> Result<PublicIp> {
         self.guard("ec2", "AllocateAddress")?;
-        self.throttle(&spec.region, "AllocateAddress", true).await;
-        let out = self
-            .ec2(&spec.region)
-            .allocate_address()
-            .domain(DomainType::Vpc)
-            .set_tag_specifications(
-                tag_spec(ResourceType::ElasticIp, spec.name.as_deref(), &spec.tags)
-                    .map(|t| vec![t]),
-            )
-            .send()
-            .await
-            .map_err(|e| sdk_error("ec2", "AllocateAddress", Some(&spec.region), e))?;
+        let region = spec.region.as_str();
+        let marker = new_client_token();
+        let client = self.ec2(region);
+        let send = || async {
+            self.throttle(region, "AllocateAddress", true).await;
+            client
+                .allocate_address()
+                .domain(DomainType::Vpc)
+                .set_tag_specifications(Some(vec![marked_spec(
+                    ResourceType::ElasticIp,
+                    spec.name.as_deref(),
+                    &spec.tags,
+                    &marker,
+                )]))
+                .customize()
+                .config_override(
+                    aws_sdk_ec2::config::Builder::default().retry_config(no_sdk_retry()),
+                )
+                .send()
+                .await
+                .map(Ok)
+                .map_err(|e| sdk_error("ec2", "AllocateAddress", Some(region), e))
+        };
+        let find = || async {
+            self.throttle(region, "DescribeAddresses", false).await;
+            let out = client
+                .describe_addresses()
+                .filters(marker_filter(&marker))
+                .send()
+                .await
+                .map_err(|e| sdk_error("ec2", "DescribeAddresses", Some(region), e))?;
+            Ok(out
+                .addresses()
+                .first()
+                .map(|a| Err(Box::new(address_from(region, a)))))
+        };
+        let out = match create_once(self.max_attempts(), false, send, find).await? {
+            Ok(out) => out,
+            Err(found) => return Ok(*found),
+        };
         let (state, raw) = public_ip_state(None);
         let mut tags = spec.tags.clone();
         if let Some(n) = &spec.name {
@@ -663,6 +766,7 @@ impl Network for AwsProvider {
                 .await
                 .map(|_| ())
                 .map_err(|e| sdk_error("ec2", "ReleaseAddress", Some(region), e)),
+            &["InvalidAllocationID.NotFound"],
         )
     }
 }

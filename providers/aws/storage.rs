@@ -276,20 +276,55 @@ impl Storage for AwsProvider {
     }
 
     /// S3 `CreateBucket` with a `LocationConstraint` (none for us-east-1).
+    /// `BucketAlreadyOwnedByYou` (the bucket is already ours, as after a
+    /// lost answer) is success. An unanswered attempt is followed by
+    /// `HeadBucket` with `x-amz-expected-bucket-owner` = this account
+    /// before any resend: a bucket of that name owned by this account is
+    /// the result (see `create.rs`).
     async fn create_bucket(&self, spec: &BucketSpec) -> Result<Bucket> {
         self.guard("s3", "CreateBucket")?;
         let region = spec.region.as_str();
-        let mut req = self.s3(region).create_bucket().bucket(&spec.name);
-        if region != "us-east-1" {
-            req = req.create_bucket_configuration(
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(region))
-                    .build(),
-            );
-        }
-        req.send()
-            .await
-            .map_err(|e| sdk_error("s3", "CreateBucket", Some(region), e))?;
+        let client = self.s3(region);
+        let send = || async {
+            let mut req = client.create_bucket().bucket(&spec.name);
+            if region != "us-east-1" {
+                req = req.create_bucket_configuration(
+                    CreateBucketConfiguration::builder()
+                        .location_constraint(BucketLocationConstraint::from(region))
+                        .build(),
+                );
+            }
+            match req
+                .customize()
+                .config_override(
+                    aws_sdk_s3::config::Builder::default()
+                        .retry_config(super::create::no_sdk_retry()),
+                )
+                .send()
+                .await
+                .map_err(|e| sdk_error("s3", "CreateBucket", Some(region), e))
+            {
+                Ok(_) => Ok(()),
+                Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => Ok(()),
+                Err(e) => Err(e),
+            }
+        };
+        let find = || async {
+            let owner = crate::Provider::account(self).await?.id;
+            match client
+                .head_bucket()
+                .bucket(&spec.name)
+                .expected_bucket_owner(owner)
+                .send()
+                .await
+                .map_err(|e| sdk_error("s3", "HeadBucket", Some(region), e))
+            {
+                Ok(_) => Ok(Some(())),
+                Err(e) if e.http_status() == Some(404) => Ok(None),
+                Err(e) => Err(e),
+            }
+        };
+        super::create::create_once(self.max_attempts(), false, send, find).await?;
         self.remember_bucket(&spec.name, region);
         Ok(Bucket {
             provider: ProviderKind::Aws,
@@ -306,7 +341,7 @@ impl Storage for AwsProvider {
         self.guard("s3", "DeleteBucket")?;
         let (client, region) = match self.s3_for(name).await {
             Ok(c) => c,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) if e.code() == Some("NoSuchBucket") => return Ok(()),
             Err(e) => return Err(e),
         };
         match client.delete_bucket().bucket(name).send().await {
@@ -319,7 +354,7 @@ impl Storage for AwsProvider {
             }
             Err(e) => {
                 let e = sdk_error("s3", "DeleteBucket", Some(&region), e);
-                if e.kind() == ErrorKind::NotFound {
+                if e.code() == Some("NoSuchBucket") {
                     Ok(())
                 } else {
                     Err(e)

@@ -407,7 +407,17 @@ fn serve(ctx: &Ctx, req: &SimRequest, auth: &AuthIdentity, action: &str) -> R {
                     "The specified location-constraint is not valid",
                 ));
             }
-            est(e.create_bucket(&Scope::new(NAME, acct, region), b, None))?;
+            let north_virginia = region == "us-east-1";
+            match e.create_bucket(&Scope::new(NAME, acct, region), b, None) {
+                Ok(_) => {}
+                // S3 CreateBucket: "BucketAlreadyOwnedByYou ... returned in
+                // all AWS Regions except in the North Virginia Region. For
+                // legacy compatibility, if you re-create an existing bucket
+                // that you already own in the North Virginia Region, Amazon
+                // S3 returns 200 OK".
+                Err(EstateError::AlreadyExists { .. }) if north_virginia => {}
+                Err(err) => est(Err::<(), _>(err))?,
+            }
             Ok(SimResponse::empty(StatusCode::OK).with_header("location", &format!("/{b}")))
         }
         "DeleteBucket" => {
