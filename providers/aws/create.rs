@@ -17,6 +17,7 @@ use std::time::Duration;
 use aws_smithy_types::retry::RetryConfig;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::transport::settings::{DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP};
 
 /// Tag key of the create marker. Hidden from the normalized tags.
 pub const MARKER_TAG: &str = "multicloud:create-token";
@@ -43,12 +44,11 @@ fn retryable(e: &Error) -> bool {
     )
 }
 
-/// Backoff before attempt `n + 1`: 200 ms doubling, at most 5 s, with
-/// jitter (half to full).
+/// Backoff before attempt `n + 1`: the transport's full-jitter backoff with
+/// its default base and cap (the SDK's own retry settings do not apply here).
 fn backoff(n: u32) -> Duration {
-    let base = 200u64.saturating_mul(1 << n.min(5)).min(5_000);
-    let jitter: f64 = rand::random::<f64>() * 0.5 + 0.5;
-    Duration::from_millis((base as f64 * jitter) as u64)
+    crate::transport::Backoff::new(DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP)
+        .delay(n.saturating_sub(1))
 }
 
 /// Send a create at most `attempts` times. `send` makes one attempt (the
