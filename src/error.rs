@@ -14,6 +14,18 @@ use serde::{Deserialize, Serialize};
 /// A `Result` whose error is the SDK's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// `Ok(())` when a delete failed only because its resource is already gone:
+/// a `NotFound` carrying one of `gone`, the resource's own not-found codes.
+/// Any other error stays an error, even one of kind `NotFound` (a mistyped
+/// region's code, a bare HTTP 404 from a wrong endpoint, a missing parent),
+/// so a delete never reports success for something it did not find.
+pub fn ok_if_gone(r: Result<()>, gone: &[&str]) -> Result<()> {
+    match r {
+        Err(e) if e.kind() == ErrorKind::NotFound && e.has_code(gone) => Ok(()),
+        other => other,
+    }
+}
+
 /// What went wrong, normalized over all clouds.
 ///
 /// Provider classifiers map each cloud's codes to one of these; the mapping
@@ -190,6 +202,14 @@ impl Error {
         self.context.code.as_deref()
     }
 
+    /// Whether the cloud's code is one of `codes` (ASCII case ignored: some
+    /// clouds spell one code differently across API versions, such as
+    /// `InvalidVpcId` and `InvalidVpcID`). An error without a code has none.
+    pub fn has_code(&self, codes: &[&str]) -> bool {
+        self.code()
+            .is_some_and(|c| codes.iter().any(|g| g.eq_ignore_ascii_case(c)))
+    }
+
     /// The cloud's request id, if one was returned.
     pub fn request_id(&self) -> Option<&str> {
         self.context.request_id.as_deref()
@@ -348,6 +368,20 @@ impl From<serde_json::Error> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_resources_own_not_found_code_makes_a_delete_ok() {
+        let gone = &["InvalidVpcId.NotFound"];
+        let coded = |c: &str| Err(Error::not_found("x").with_code(c));
+        assert!(ok_if_gone(coded("InvalidVpcId.NotFound"), gone).is_ok());
+        assert!(ok_if_gone(coded("InvalidVpcID.NotFound"), gone).is_ok());
+        assert!(ok_if_gone(coded("InvalidRegionId.NotFound"), gone).is_err());
+        assert!(ok_if_gone(Err(Error::not_found("bare 404")), gone).is_err());
+        assert!(ok_if_gone(Ok(()), gone).is_ok());
+        assert!(!Error::not_found("x").has_code(gone));
+        let conflict = Error::new(ErrorKind::Conflict, "x").with_code(gone[0]);
+        assert!(ok_if_gone(Err(conflict), gone).is_err());
+    }
 
     #[test]
     fn display_carries_context() {

@@ -89,23 +89,7 @@ pub fn is_resource_gone(code: &str) -> bool {
     code.starts_with("EntityNotExist") || CODES.iter().any(|c| c.eq_ignore_ascii_case(code))
 }
 
-/// `Ok(())` when a delete failed only because its resource is gone: a
-/// `NotFound` whose code is one of `gone` (compared ignoring ASCII case).
-/// Every other error stays, `NotFound`s of other things included
-/// (`InvalidRegionId.NotFound` for a mistyped region) and a `NotFound`
-/// without a code (a gateway's bare 404 proves nothing).
-pub fn ok_if_gone(r: Result<()>, gone: &[&str]) -> Result<()> {
-    match r {
-        Err(e)
-            if e.kind() == ErrorKind::NotFound
-                && e.code()
-                    .is_some_and(|c| gone.iter().any(|g| g.eq_ignore_ascii_case(c))) =>
-        {
-            Ok(())
-        }
-        other => other,
-    }
-}
+pub use crate::error::ok_if_gone;
 
 /// `Ok(())` when a delete failed only because its resource is gone, by any
 /// of the codes [`is_resource_gone`] knows (for callers that do not name

@@ -627,21 +627,7 @@ where
     .boxed()
 }
 
-/// `Ok` when the call failed only because the resource is already gone, by
-/// one of the resource's own not-found `codes`. A bare 404 without an error
-/// code (a wrong endpoint, a proxy page) or another resource's not-found
-/// code stays an error.
-pub(crate) fn ok_if_gone(r: Result<()>, codes: &[&str]) -> Result<()> {
-    match r {
-        Err(e) if is_gone(&e, codes) => Ok(()),
-        other => other,
-    }
-}
-
-/// Whether `e` carries one of the not-found `codes`.
-pub(crate) fn is_gone(e: &Error, codes: &[&str]) -> bool {
-    e.code().is_some_and(|c| codes.contains(&c))
-}
+pub(crate) use crate::error::ok_if_gone;
 
 /// A stream that fails at once with `err` (for list calls refused up front).
 pub(crate) fn failed<'a, T: Send + 'a>(err: Error) -> ResultStream<'a, T> {

@@ -7,7 +7,7 @@ use aws_sdk_ec2::types::{
 };
 
 use super::AwsProvider;
-use super::client::{ec2_tags, failed, is_gone, new_client_token, paged, parse_ts, sdk_error, ts};
+use super::client::{ec2_tags, failed, new_client_token, paged, parse_ts, sdk_error, ts};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
     ChargeType, Image, ImageOwner, Instance, InstanceSpec, InstanceState, InstanceType, ListImages,
@@ -525,7 +525,7 @@ impl Compute for AwsProvider {
             .map_err(|e| sdk_error("ec2", "TerminateInstances", Some(region), e))
         {
             Ok(_) => Ok(()),
-            Err(e) if is_gone(&e, &["InvalidInstanceID.NotFound"]) => Ok(()),
+            Err(e) if e.has_code(&["InvalidInstanceID.NotFound"]) => Ok(()),
             Err(e) => Err(e),
         }
     }
@@ -743,7 +743,7 @@ impl Compute for AwsProvider {
             .map_err(|e| sdk_error("ec2", "DeleteVolume", Some(region), e))
         {
             Ok(_) => Ok(()),
-            Err(e) if is_gone(&e, &["InvalidVolume.NotFound"]) => Ok(()),
+            Err(e) if e.has_code(&["InvalidVolume.NotFound"]) => Ok(()),
             Err(e) => Err(e),
         }
     }

@@ -923,22 +923,7 @@ fn not_found(what: &str, id: &str, region: &str) -> Error {
         .with_region(region)
 }
 
-/// Whether `e` says the resource is gone with one of `codes` (the delete
-/// API's own not-found codes). Any other error, even one classified
-/// `NotFound` (`InvalidRegion.NotFound`, a bare HTTP 404 from a wrong
-/// endpoint, a missing principal or bucket), is not.
-pub(crate) fn is_gone(e: &Error, codes: &[&str]) -> bool {
-    e.code().is_some_and(|c| codes.contains(&c))
-}
-
-/// `Ok` when a delete failed only because its resource is already gone
-/// (an error carrying one of `codes`); every other error is returned.
-pub(crate) fn ok_if_gone(r: Result<()>, codes: &[&str]) -> Result<()> {
-    match r {
-        Err(e) if is_gone(&e, codes) => Ok(()),
-        other => other,
-    }
-}
+pub(crate) use crate::error::ok_if_gone;
 
 /// `TerminateInstances`: the instance does not exist (CVM error codes).
 pub const INSTANCE_GONE: &[&str] = &[

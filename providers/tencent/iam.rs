@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::TencentProvider;
 use super::client::CallKind;
-use super::compute::{is_gone, ok_if_gone, visible};
+use super::compute::{ok_if_gone, visible};
 use super::config::Credentials;
 use super::wire::{Loose, Tag, non_empty, null_default, parse_time, tags_to_map};
 use crate::credentials::Secret;
@@ -768,7 +768,7 @@ impl Iam for TencentProvider {
     async fn delete_user(&self, name: &str, opts: DeleteUserOptions) -> Result<()> {
         let uin = match self.user_uin(name).await {
             Ok(u) => u,
-            Err(e) if is_gone(&e, USER_GONE) => return Ok(()),
+            Err(e) if e.has_code(USER_GONE) => return Ok(()),
             Err(e) => return Err(e),
         };
         // Group-inherited policies do not block the delete: direct ones only.
