@@ -618,10 +618,7 @@ impl Compute for AwsProvider {
                     &token,
                 )]))
                 .customize()
-                .config_override(
-                    aws_sdk_ec2::config::Builder::default()
-                        .retry_config(super::create::no_sdk_retry()),
-                )
+                .config_override(super::create::ec2_single_attempt())
                 .send()
                 .await
                 .map(Ok)

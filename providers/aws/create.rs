@@ -28,6 +28,11 @@ pub(crate) fn no_sdk_retry() -> RetryConfig {
     RetryConfig::disabled()
 }
 
+/// An EC2 config override making one call a single attempt.
+pub(crate) fn ec2_single_attempt() -> aws_sdk_ec2::config::Builder {
+    aws_sdk_ec2::config::Builder::default().retry_config(no_sdk_retry())
+}
+
 /// Whether a failed attempt may have been applied by the cloud: no answer
 /// (connection closed, timed out) or a server error that is not a throttle.
 pub(crate) fn maybe_applied(e: &Error) -> bool {

@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::{
 use super::AwsProvider;
 use super::client::{ec2_tags, new_client_token, ok_if_gone, paged, sdk_error};
 use super::compute::{id_filter, marked_spec, marker_filter, name_tag, page, tag_filters};
-use super::create::{create_once, no_sdk_retry};
+use super::create::{create_once, ec2_single_attempt};
 use crate::error::{Error, Result};
 use crate::model::{
     ChargeType, Direction, ListNetwork, Peer, PortRange, Protocol, ProviderKind, PublicIp,
@@ -280,9 +280,7 @@ impl Network for AwsProvider {
                     &marker,
                 )]))
                 .customize()
-                .config_override(
-                    aws_sdk_ec2::config::Builder::default().retry_config(no_sdk_retry()),
-                )
+                .config_override(ec2_single_attempt())
                 .send()
                 .await
                 .map_err(|e| sdk_error("ec2", "CreateVpc", Some(region), e))?;
@@ -371,9 +369,7 @@ impl Network for AwsProvider {
                     &marker,
                 )]))
                 .customize()
-                .config_override(
-                    aws_sdk_ec2::config::Builder::default().retry_config(no_sdk_retry()),
-                )
+                .config_override(ec2_single_attempt())
                 .send()
                 .await
                 .map_err(|e| sdk_error("ec2", "CreateSubnet", Some(region), e))?;
@@ -492,9 +488,7 @@ impl Network for AwsProvider {
                     &marker,
                 )]))
                 .customize()
-                .config_override(
-                    aws_sdk_ec2::config::Builder::default().retry_config(no_sdk_retry()),
-                )
+                .config_override(ec2_single_attempt())
                 .send()
                 .await
                 .map_err(|e| sdk_error("ec2", "CreateSecurityGroup", Some(region), e))?;
@@ -656,9 +650,7 @@ impl Network for AwsProvider {
                     &marker,
                 )]))
                 .customize()
-                .config_override(
-                    aws_sdk_ec2::config::Builder::default().retry_config(no_sdk_retry()),
-                )
+                .config_override(ec2_single_attempt())
                 .send()
                 .await
                 .map(Ok)
