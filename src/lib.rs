@@ -10,6 +10,7 @@ pub mod error;
 pub mod fanout;
 pub mod model;
 pub mod paging;
+pub mod redact;
 pub mod traits;
 pub mod transport;
 

@@ -473,7 +473,7 @@ pub enum OssSignature {
 }
 
 /// One OSS request. Its `Debug` masks secret header and query values
-/// ([`super::sign::is_secret_name`]) and shows the body's length only.
+/// ([`crate::redact::is_credential_name`]) and shows the body's length only.
 #[derive(Clone)]
 pub struct OssCall<'a> {
     /// The action name (for the limiter, the logs and errors).

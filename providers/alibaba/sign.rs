@@ -166,7 +166,7 @@ pub fn acs3_signs_header(lower_name: &str) -> bool {
 }
 
 /// One RPC-style request to sign with [`sign_acs3`]. Its `Debug` masks
-/// secret header and query values ([`is_secret_name`]).
+/// secret header and query values ([`is_credential_name`](crate::redact::is_credential_name)).
 #[derive(Clone)]
 pub struct Acs3Request<'a> {
     /// HTTP method (`GET`, `POST`).
@@ -291,7 +291,7 @@ pub fn sign_acs3(req: &Acs3Request<'_>, cred: &Credentials) -> Acs3Signed {
 }
 
 /// One OSS request to sign. Its `Debug` masks secret header and query
-/// values ([`is_secret_name`]).
+/// values ([`is_credential_name`](crate::redact::is_credential_name)).
 #[derive(Clone)]
 pub struct OssRequest<'a> {
     /// HTTP method.
@@ -773,35 +773,15 @@ pub fn presign_oss_v1(req: &OssRequest<'_>, cred: &Credentials, expires_unix: i6
 
 // ---------------------------------------------------------------- Debug without secrets
 
-/// What a masked value prints as.
-const MASK: &str = "***";
+use crate::redact::{MASK, is_credential_name, masked_pairs};
 
-/// Whether a header or query parameter named `name` carries a secret: the
-/// STS token (`x-acs-security-token`, `x-oss-security-token`, OSS V1's
-/// `security-token`) or a signature (`Authorization`, OSS V1's `Signature`,
-/// V4's `x-oss-signature`). Case-insensitive.
-pub fn is_secret_name(name: &str) -> bool {
-    matches!(
-        name.to_ascii_lowercase().as_str(),
-        "authorization"
-            | "x-acs-security-token"
-            | "x-oss-security-token"
-            | "security-token"
-            | "signature"
-            | "x-oss-signature"
-    )
-}
-
-/// Name/value pairs whose secret values ([`is_secret_name`]) print masked.
+/// Name/value pairs whose secret values ([`is_credential_name`](crate::redact::is_credential_name)) print masked.
 pub(crate) struct Masked<'a>(pub(crate) &'a [(String, String)]);
 
 impl std::fmt::Debug for Masked<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list()
-            .entries(self.0.iter().map(|(k, v)| {
-                let v = if is_secret_name(k) { MASK } else { v.as_str() };
-                (k.as_str(), v)
-            }))
+            .entries(masked_pairs(self.0.iter().map(|(k, v)| (k, v))))
             .finish()
     }
 }
@@ -811,7 +791,7 @@ impl std::fmt::Debug for Masked<'_> {
 fn scrub(text: &str, pairs: &[(String, String)]) -> String {
     let mut out = text.to_string();
     for (k, v) in pairs {
-        if is_secret_name(k) && !v.is_empty() {
+        if is_credential_name(k) && !v.is_empty() {
             out = out.replace(&percent_encode(v), MASK).replace(v, MASK);
         }
     }

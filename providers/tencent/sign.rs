@@ -395,8 +395,7 @@ impl std::fmt::Debug for SignedApiRequest {
             .headers
             .iter()
             .map(|(k, v)| {
-                let hidden =
-                    k.eq_ignore_ascii_case("authorization") || k.eq_ignore_ascii_case("x-tc-token");
+                let hidden = is_credential_name(k);
                 (k.as_str(), if hidden { "***" } else { v.as_str() })
             })
             .collect();
@@ -569,53 +568,7 @@ pub struct CosSignature {
     pub authorization: String,
 }
 
-/// The value shown by `Debug` in place of a credential.
-const MASK: &str = "***";
-
-/// Whether a header or parameter name carries a credential (a temporary
-/// token or a signature), matched case-insensitively.
-fn is_credential_name(name: &str) -> bool {
-    [
-        "x-cos-security-token",
-        "x-tc-token",
-        "authorization",
-        "q-signature",
-    ]
-    .iter()
-    .any(|n| name.eq_ignore_ascii_case(n))
-}
-
-/// `pairs` with the values of credential names replaced by [`MASK`].
-fn masked_pairs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            let v = if is_credential_name(k) {
-                MASK
-            } else {
-                v.as_str()
-            };
-            (k.as_str(), v)
-        })
-        .collect()
-}
-
-/// A COS `HttpString` with the values of credential names masked in its
-/// `k=v&k=v` parameter and header lines.
-fn masked_http_string(http: &str) -> String {
-    http.split('\n')
-        .map(|line| {
-            line.split('&')
-                .map(|kv| match kv.split_once('=') {
-                    Some((k, _)) if is_credential_name(k) => format!("{k}={MASK}"),
-                    _ => kv.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join("&")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+use crate::redact::{MASK, is_credential_name, masked_pairs, masked_query};
 
 impl std::fmt::Debug for Tc3Signature {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -638,8 +591,14 @@ impl std::fmt::Debug for CosSignRequest<'_> {
         f.debug_struct("CosSignRequest")
             .field("method", &self.method)
             .field("path", &self.path)
-            .field("params", &masked_pairs(self.params))
-            .field("headers", &masked_pairs(self.headers))
+            .field(
+                "params",
+                &masked_pairs(self.params.iter().map(|(k, v)| (k, v))),
+            )
+            .field(
+                "headers",
+                &masked_pairs(self.headers.iter().map(|(k, v)| (k, v))),
+            )
             .finish()
     }
 }
@@ -648,7 +607,7 @@ impl std::fmt::Debug for CosSignature {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CosSignature")
             .field("key_time", &self.key_time)
-            .field("http_string", &masked_http_string(&self.http_string))
+            .field("http_string", &masked_query(&self.http_string))
             .field("string_to_sign", &self.string_to_sign)
             .field("header_list", &self.header_list)
             .field("url_param_list", &self.url_param_list)

@@ -250,7 +250,7 @@ impl std::fmt::Debug for PresignedRequest {
                 let names: Vec<String> = query
                     .split('&')
                     .map(|pair| match pair.split_once('=') {
-                        Some((name, _)) => format!("{name}=***"),
+                        Some((name, _)) => format!("{name}={}", crate::redact::MASK),
                         None => pair.to_string(),
                     })
                     .collect();
@@ -258,17 +258,7 @@ impl std::fmt::Debug for PresignedRequest {
             }
             None => self.url.clone(),
         };
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                let name = k.to_ascii_lowercase();
-                let secret = ["authorization", "token", "signature", "security"]
-                    .iter()
-                    .any(|s| name.contains(s));
-                (k.as_str(), if secret { "***" } else { v.as_str() })
-            })
-            .collect();
+        let headers = crate::redact::masked_pairs(&self.headers);
         f.debug_struct("PresignedRequest")
             .field("method", &self.method)
             .field("url", &url)
