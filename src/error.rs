@@ -65,6 +65,21 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Whether a failed region discovery with this kind may be answered
+    /// with the provider's static region list: only when the cloud could
+    /// not answer (unavailable, timed out, throttled) or the policy lacks
+    /// that one permission. Bad credentials, bad configuration and every
+    /// other failure would fail later calls too, so they are returned.
+    pub fn allows_static_regions(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Unavailable
+                | ErrorKind::Timeout
+                | ErrorKind::Throttled
+                | ErrorKind::PermissionDenied
+        )
+    }
+
     /// Whether a request that failed this way may succeed if sent again.
     pub fn is_retryable(self) -> bool {
         matches!(

@@ -404,10 +404,7 @@ impl Provider for AlibabaProvider {
         {
             Ok(r) => r.clone(),
             Err(e) => {
-                if matches!(
-                    e.kind(),
-                    crate::ErrorKind::Unauthenticated | crate::ErrorKind::Config
-                ) {
+                if !e.kind().allows_static_regions() {
                     return Err(e);
                 }
                 tracing::warn!(error = %e, "DescribeRegions failed; using the static region list");

@@ -221,15 +221,6 @@ impl AwsProvider {
     }
 }
 
-/// Whether a failed `DescribeRegions` may be replaced by the static list:
-/// only when the cloud could not answer or the policy lacks that one
-/// permission. Unauthenticated, configuration and other errors would fail
-/// every later call too and are returned.
-fn region_fallback_allowed(kind: crate::ErrorKind) -> bool {
-    use crate::ErrorKind::*;
-    matches!(kind, Unavailable | Timeout | Throttled | PermissionDenied)
-}
-
 /// Normalize `DescribeRegions` output. Opt-in regions the account has not
 /// opted into are listed with `enabled: false`.
 pub(crate) fn regions_from(regions: &[aws_sdk_ec2::types::Region]) -> Vec<Region> {
@@ -301,7 +292,7 @@ impl Provider for AwsProvider {
             .await
         {
             Ok(r) => r.clone(),
-            Err(e) if !region_fallback_allowed(e.kind()) => return Err(e),
+            Err(e) if !e.kind().allows_static_regions() => return Err(e),
             Err(e) => {
                 tracing::warn!(error = %e, "DescribeRegions failed; using the static region list");
                 config::fallback_regions(self.home_region())

@@ -62,7 +62,7 @@ use self::iam::{GetCallerIdentityResponse, account_from_wire, get_caller_identit
 use self::wire::OffsetPage;
 use crate::config::{AccountConfig, RegionMatcher};
 use crate::credentials::CredentialProvider;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::model::{Account, ProviderKind, Region, Zone};
 use crate::paging::{CountedPage, offset_pager, page_number_pager};
 use crate::traits::{
@@ -428,9 +428,7 @@ impl Provider for TencentProvider {
             Ok(r) => r.clone(),
             // Bad credentials or configuration would fail every later call
             // too: say so now rather than hide it behind the static list.
-            Err(e) if matches!(e.kind(), ErrorKind::Unauthenticated | ErrorKind::Config) => {
-                return Err(e);
-            }
+            Err(e) if !e.kind().allows_static_regions() => return Err(e),
             Err(e) => {
                 tracing::warn!(
                     provider = "tencent",
